@@ -1,0 +1,143 @@
+-- nosco-sql trace schema. Applied once to a new, empty trace file.
+-- PRAGMA user_version holds the schema version (set by the writer, see
+-- NOSCO_SCHEMA_VERSION). Every table and column is documented in
+-- schema/README.md. Addresses are INTEGERs (absolute virtual addresses in the
+-- traced process); "seq" numbers count executed instructions: the n-th
+-- instruction recorded in the whole trace has seq n (0-based), so seq orders
+-- everything, and per thread it is the exact execution order.
+
+-- Exactly one row: what was traced, how, and how it ended.
+CREATE TABLE trace (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    format       TEXT    NOT NULL,          -- always 'nosco-sql trace'
+    tool_version TEXT    NOT NULL,
+    argv         TEXT    NOT NULL,          -- JSON array, as given to PROG
+    cwd          TEXT,
+    engine       TEXT    NOT NULL,          -- 'step' or 'block'
+    options      TEXT    NOT NULL,          -- JSON object of the run options
+    start_time   TEXT    NOT NULL,          -- ISO 8601, UTC
+    end_time     TEXT,                      -- NULL while the trace is written
+    end_reason   TEXT,                      -- exited | killed | interrupted | error
+    exit_status  INTEGER,                   -- PROG's exit code, if it exited
+    exit_signal  INTEGER,                   -- signal that killed PROG, if any
+    instructions INTEGER,                   -- executed instructions recorded
+    error        TEXT                       -- tracer error message, if any
+);
+
+CREATE TABLE processes (
+    id          INTEGER PRIMARY KEY,        -- ordinal, 1 = the traced program
+    pid         INTEGER NOT NULL,
+    parent_id   INTEGER REFERENCES processes(id),
+    executable  TEXT,
+    argv        TEXT,                       -- JSON array
+    start_seq   INTEGER NOT NULL,
+    end_seq     INTEGER,
+    exit_status INTEGER,
+    exit_signal INTEGER
+);
+
+CREATE TABLE threads (
+    id               INTEGER PRIMARY KEY,   -- ordinal in order of creation
+    process_id       INTEGER NOT NULL REFERENCES processes(id),
+    tid              INTEGER NOT NULL,
+    parent_id        INTEGER REFERENCES threads(id),
+    creating_call_id INTEGER REFERENCES calls(id),
+    root_call_id     INTEGER REFERENCES calls(id),
+    first_seq        INTEGER NOT NULL,      -- seq when the thread appeared
+    last_seq         INTEGER,               -- seq of its last instruction
+    instructions     INTEGER NOT NULL DEFAULT 0,
+    exit_status      INTEGER,
+    exit_signal      INTEGER
+);
+
+CREATE TABLE binaries (
+    id             INTEGER PRIMARY KEY,
+    process_id     INTEGER NOT NULL REFERENCES processes(id),
+    path           TEXT    NOT NULL,        -- as the loader names it
+    name           TEXT    NOT NULL,        -- file name part of path
+    kind           TEXT    NOT NULL,        -- exe | interp | lib | vdso
+    build_id       TEXT,                    -- hex
+    base           INTEGER NOT NULL,        -- load bias (l_addr)
+    lo             INTEGER NOT NULL,        -- first mapped address
+    hi             INTEGER NOT NULL,        -- one past the last
+    load_seq       INTEGER NOT NULL,
+    unload_seq     INTEGER,
+    load_thread_id INTEGER REFERENCES threads(id)
+);
+
+CREATE TABLE functions (
+    id        INTEGER PRIMARY KEY,
+    binary_id INTEGER REFERENCES binaries(id),
+    name      TEXT    NOT NULL,             -- demangled
+    raw_name  TEXT    NOT NULL,             -- as in the symbol table
+    addr      INTEGER NOT NULL,
+    offset    INTEGER NOT NULL,             -- addr - binary base
+    size      INTEGER
+);
+
+CREATE TABLE source_files (
+    id   INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE
+);
+
+-- Distinct instructions, decoded once.
+CREATE TABLE instructions (
+    id          INTEGER PRIMARY KEY,
+    binary_id   INTEGER REFERENCES binaries(id),
+    addr        INTEGER NOT NULL,
+    offset      INTEGER,                    -- addr - binary base
+    bytes       BLOB    NOT NULL,
+    size        INTEGER NOT NULL,
+    mnemonic    TEXT,                       -- NULL: capstone cannot decode it
+    operands    TEXT,
+    function_id INTEGER REFERENCES functions(id),
+    file_id     INTEGER REFERENCES source_files(id),
+    line        INTEGER
+);
+
+-- Distinct straight-line sequences: instructions executed one after the
+-- other, the last one possibly a control transfer.
+CREATE TABLE blocks (
+    id    INTEGER PRIMARY KEY,
+    addr  INTEGER NOT NULL,
+    count INTEGER NOT NULL
+);
+
+CREATE TABLE block_instructions (
+    block_id       INTEGER NOT NULL REFERENCES blocks(id),
+    idx            INTEGER NOT NULL,        -- 0-based position in the block
+    instruction_id INTEGER NOT NULL REFERENCES instructions(id),
+    PRIMARY KEY (block_id, idx)
+) WITHOUT ROWID;
+
+-- The execution stream: block block_id ran as instructions seq .. seq+count-1.
+CREATE TABLE exec_blocks (
+    seq      INTEGER PRIMARY KEY,
+    block_id INTEGER NOT NULL
+);
+
+-- Which thread and call the stream belongs to: every exec_blocks row with
+-- first_seq <= seq < the next segment's first_seq.
+CREATE TABLE exec_segments (
+    first_seq INTEGER PRIMARY KEY,
+    thread_id INTEGER NOT NULL,
+    call_id   INTEGER NOT NULL
+);
+
+CREATE TABLE calls (
+    id           INTEGER PRIMARY KEY,       -- ordinal in order of entry
+    thread_id    INTEGER NOT NULL REFERENCES threads(id),
+    parent_id    INTEGER REFERENCES calls(id),
+    depth        INTEGER NOT NULL,          -- 0 = the thread's root call
+    kind         TEXT    NOT NULL,          -- root | call | signal
+    function_id  INTEGER REFERENCES functions(id),
+    addr         INTEGER NOT NULL,          -- first instruction of the callee
+    call_site    INTEGER,                   -- address of the call instruction
+    return_addr  INTEGER,
+    entry_sp     INTEGER,                   -- rsp at the callee's first instruction
+    entry_seq    INTEGER NOT NULL,          -- seq of the callee's first instruction
+    exit_seq     INTEGER,                   -- seq after its last instruction
+    end_kind     TEXT,                      -- ret | unwind | exit | NULL (still running)
+    recorded     INTEGER NOT NULL,          -- 0: deeper than --depth, not recorded inside
+    instructions INTEGER NOT NULL DEFAULT 0 -- recorded in this call, not in sub-calls
+);

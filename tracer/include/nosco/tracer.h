@@ -1,0 +1,175 @@
+/*
+ * nosco tracer: runs a program under ptrace and reports what it executed to
+ * a handler. This is the whole public interface of libnosco-tracer.
+ *
+ * The tracer owns every ptrace and waitpid call. It reports events through
+ * the callbacks of an nt_handler, always on the thread that called nt_run(),
+ * in this order per traced thread: thread_start, then calls, returns and
+ * executed blocks in execution order, then thread_exit. Descriptors passed
+ * to callbacks (nt_insn, nt_block, nt_binary, ...) are owned by the tracer
+ * and valid only during the callback; copy what you keep.
+ *
+ * Identifiers (thread, call, binary, instruction, block ids) are small
+ * positive integers assigned in order of first appearance, so a handler can
+ * use them directly as database keys.
+ */
+#ifndef NOSCO_TRACER_H
+#define NOSCO_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NOSCO_VERSION "0.1.0"
+
+/* How a thread/process ended. */
+typedef struct nt_exit {
+	int status; /* exit code, or -1 when killed by a signal */
+	int signal; /* terminating signal, or 0 */
+} nt_exit;
+
+typedef struct nt_thread {
+	uint32_t id;        /* ordinal: 1 is the program's main thread */
+	uint32_t process_id;
+	pid_t tid;
+	uint32_t parent_id; /* 0 for the first thread */
+	uint64_t creating_call_id; /* call of the parent that cloned it, or 0 */
+} nt_thread;
+
+typedef struct nt_process {
+	uint32_t id;
+	pid_t pid;
+	uint32_t parent_id;
+	const char *executable;
+	const char *const *argv; /* NULL-terminated */
+} nt_process;
+
+typedef enum nt_binary_kind {
+	NT_BINARY_EXE,
+	NT_BINARY_INTERP,
+	NT_BINARY_LIB,
+	NT_BINARY_VDSO,
+} nt_binary_kind;
+
+typedef struct nt_binary {
+	uint32_t id;
+	uint32_t process_id;
+	nt_binary_kind kind;
+	const char *path;     /* file path, or "[vdso]" */
+	const char *build_id; /* hex string, or NULL */
+	uint64_t base;        /* load bias */
+	uint64_t lo, hi;      /* mapped range [lo, hi) */
+	int image_fd;         /* for [vdso]: a memfd holding its image; else -1 */
+	uint32_t load_thread_id;
+} nt_binary;
+
+/* A distinct decoded instruction. Reported once, before its first use. */
+typedef struct nt_insn {
+	uint32_t id;
+	uint32_t binary_id; /* 0 if outside any known binary */
+	uint64_t addr;
+	uint8_t size;
+	uint8_t bytes[15];
+	const char *mnemonic; /* NULL if capstone cannot decode it */
+	const char *operands;
+} nt_insn;
+
+/* A distinct straight-line sequence of instructions. Reported once. */
+typedef struct nt_block {
+	uint32_t id;
+	uint32_t count;
+	const uint32_t *insn_ids; /* count entries */
+} nt_block;
+
+typedef enum nt_call_kind {
+	NT_CALL_ROOT,   /* a thread's first instruction */
+	NT_CALL_CALL,   /* a call instruction */
+	NT_CALL_SIGNAL, /* the kernel entered a signal handler */
+} nt_call_kind;
+
+typedef enum nt_return_kind {
+	NT_RETURN_RET,    /* the call's own ret */
+	NT_RETURN_UNWIND, /* stack popped past it (longjmp, exception, ...) */
+	NT_RETURN_EXIT,   /* the thread ended inside it */
+} nt_return_kind;
+
+typedef struct nt_call {
+	uint64_t id;
+	uint32_t thread_id;
+	uint64_t parent_id; /* 0 for a root call */
+	uint32_t depth;
+	nt_call_kind kind;
+	uint64_t addr;        /* callee's first instruction */
+	uint64_t call_site;   /* address of the call instruction, or 0 */
+	uint64_t return_addr; /* or 0 */
+	uint64_t entry_sp;
+	uint64_t entry_seq; /* seq of the callee's first instruction */
+	bool recorded;      /* false: deeper than the depth limit */
+} nt_call;
+
+typedef struct nt_handler {
+	void *ctx;
+	void (*process_start)(void *ctx, const nt_process *p, uint64_t seq);
+	void (*process_exit)(void *ctx, uint32_t process_id, nt_exit e, uint64_t seq);
+	void (*thread_start)(void *ctx, const nt_thread *t, uint64_t seq);
+	void (*thread_exit)(void *ctx, uint32_t thread_id, nt_exit e, uint64_t seq);
+	void (*binary_load)(void *ctx, const nt_binary *b, uint64_t seq);
+	void (*binary_unload)(void *ctx, uint32_t binary_id, uint64_t seq);
+	void (*insn_new)(void *ctx, const nt_insn *insn);
+	void (*block_new)(void *ctx, const nt_block *block);
+	/* Instructions seq .. seq + count - 1 of the block ran in the call. A
+	 * run interrupted by a signal is a block of its own (a prefix). */
+	void (*exec)(void *ctx, uint32_t thread_id, uint64_t call_id,
+		     const nt_block *block, uint64_t seq);
+	void (*call_enter)(void *ctx, const nt_call *c);
+	/* exit_seq: seq after the call's last instruction. own_insns: count of
+	 * instructions recorded in this call, not in its sub-calls. */
+	void (*call_return)(void *ctx, uint64_t call_id, nt_return_kind kind,
+			    uint64_t exit_seq, uint64_t own_insns);
+	/* Called before the tracer blocks waiting for the tracee: a good moment
+	 * to hand over buffered work. May be NULL. */
+	void (*idle)(void *ctx);
+} nt_handler;
+
+typedef enum nt_engine_kind {
+	NT_ENGINE_STEP,  /* single-step every instruction (reference) */
+	NT_ENGINE_BLOCK, /* one int3 stop per straight-line run */
+} nt_engine_kind;
+
+typedef struct nt_options {
+	nt_engine_kind engine;
+	uint32_t max_depth; /* record calls at depth <= max_depth; UINT32_MAX = all */
+	bool pin_cpu;       /* pin tracer and tracee to one CPU */
+} nt_options;
+
+/* Default options: block engine, unlimited depth, pinned. */
+void nt_options_init(nt_options *o);
+
+typedef enum nt_end_reason {
+	NT_END_EXITED,      /* program exited or was killed; see nt_result */
+	NT_END_INTERRUPTED, /* nt_request_stop() was called: program killed */
+	NT_END_ERROR,       /* the tracer failed; program killed */
+} nt_end_reason;
+
+typedef struct nt_result {
+	nt_end_reason reason;
+	nt_exit exit;          /* of the first process */
+	uint64_t instructions; /* recorded */
+	uint64_t stops;        /* ptrace stops handled */
+	char error[256];       /* message when reason == NT_END_ERROR */
+} nt_result;
+
+/*
+ * Starts argv[0] (a path to an executable; no PATH search here) with argv and
+ * the caller's environment, traces it to the end and reports to handler.
+ * Returns 0 when the tracing ran (see result for how it ended), or a negative
+ * errno when the program could not be started, with result->error set.
+ */
+int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler,
+	   nt_result *result);
+
+/* Async-signal-safe: asks a running nt_run() to kill the program and end. */
+void nt_request_stop(void);
+
+#endif
