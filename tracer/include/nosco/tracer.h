@@ -125,7 +125,7 @@ typedef struct nt_handler {
 	void (*call_enter)(void *ctx, const nt_call *c);
 	/* exit_seq: seq after the call's last instruction. own_insns: count of
 	 * instructions recorded in this call, not in its sub-calls. */
-	void (*call_return)(void *ctx, uint64_t call_id, nt_return_kind kind,
+	void (*call_return)(void *ctx, const nt_call *c, nt_return_kind kind,
 			    uint64_t exit_seq, uint64_t own_insns);
 	/* Called before the tracer blocks waiting for the tracee: a good moment
 	 * to hand over buffered work. May be NULL. */

@@ -1,0 +1,1045 @@
+#define _GNU_SOURCE
+#include "trace_writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nosco/symbols.h"
+
+/* Embedded from the .sql files of schema/ at build time. */
+extern const char nosco_sql_schema[];
+extern const char nosco_sql_views[];
+extern const char nosco_sql_indexes[];
+
+/* ---- events ---- */
+
+enum ev_type {
+	EV_PROCESS_START, EV_PROCESS_EXIT, EV_THREAD_START, EV_THREAD_EXIT,
+	EV_BINARY_LOAD, EV_BINARY_UNLOAD, EV_INSN, EV_BLOCK, EV_EXEC, EV_CALL_RETURN,
+};
+
+struct insn_copy {
+	nt_insn insn;
+	char *mnemonic, *operands;
+};
+
+struct binary_copy {
+	nt_binary b;
+	char *path, *build_id;
+};
+
+struct process_copy {
+	nt_process p;
+	char *argv_json;
+};
+
+typedef struct ev {
+	uint8_t type;
+	uint64_t seq;
+	union {
+		struct { uint32_t thread; uint32_t block; uint32_t count; uint64_t call; } exec;
+		struct { nt_call c; nt_return_kind kind; uint64_t own; } ret;
+		struct { uint32_t id; nt_exit e; } exit;
+		nt_thread thread;
+		uint32_t id;
+		struct insn_copy *insn;
+		struct binary_copy *bin;
+		struct process_copy *proc;
+		struct { uint32_t id, count; uint32_t *ids; } block;
+	} u;
+} ev;
+
+enum { BATCH_EVENTS = 8192, MAX_QUEUED = 32 };
+
+typedef struct batch {
+	struct batch *next;
+	uint32_t n;
+	ev evs[BATCH_EVENTS];
+} batch;
+
+/* ---- small hash maps ---- */
+
+/* (k1, k2) -> value, open addressing; value 0 means absent. */
+typedef struct pairmap {
+	struct pm_slot { uint64_t k1, k2, v; } *slots;
+	size_t cap, used;
+} pairmap;
+
+static size_t pm_hash(uint64_t k1, uint64_t k2, size_t cap)
+{
+	uint64_t h = (k1 ^ (k2 * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL;
+	return (size_t)(h >> 17) & (cap - 1);
+}
+
+static uint64_t pm_get(const pairmap *m, uint64_t k1, uint64_t k2)
+{
+	if (!m->cap)
+		return 0;
+	for (size_t i = pm_hash(k1, k2, m->cap);; i = (i + 1) & (m->cap - 1)) {
+		const struct pm_slot *s = &m->slots[i];
+		if (!s->v)
+			return 0;
+		if (s->k1 == k1 && s->k2 == k2)
+			return s->v;
+	}
+}
+
+static int pm_put(pairmap *m, uint64_t k1, uint64_t k2, uint64_t v)
+{
+	if ((m->used + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		struct pm_slot *slots = calloc(cap, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+		for (size_t i = 0; i < m->cap; i++) {
+			struct pm_slot *s = &m->slots[i];
+			if (!s->v)
+				continue;
+			size_t j = pm_hash(s->k1, s->k2, cap);
+			while (slots[j].v)
+				j = (j + 1) & (cap - 1);
+			slots[j] = *s;
+		}
+		free(m->slots);
+		m->slots = slots;
+		m->cap = cap;
+	}
+	size_t i = pm_hash(k1, k2, m->cap);
+	while (m->slots[i].v && !(m->slots[i].k1 == k1 && m->slots[i].k2 == k2))
+		i = (i + 1) & (m->cap - 1);
+	if (!m->slots[i].v)
+		m->used++;
+	m->slots[i] = (struct pm_slot){ k1, k2, v };
+	return 0;
+}
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* ---- the writer ---- */
+
+enum stmt_id {
+	S_PROCESS_INS, S_PROCESS_EXIT, S_THREAD_INS, S_THREAD_EXIT, S_BINARY_INS,
+	S_BINARY_UNLOAD, S_FUNCTION_INS, S_FILE_INS, S_INSN_INS, S_BLOCK_INS,
+	S_BLOCK_INSN_INS, S_EXEC_INS, S_SEGMENT_INS, S_CALL_INS, S_THREAD_ROOT,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_PROCESS_INS] = "INSERT INTO processes(id, pid, parent_id, executable, argv, start_seq) "
+			  "VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6)",
+	[S_PROCESS_EXIT] = "UPDATE processes SET end_seq = ?2, exit_status = ?3, "
+			   "exit_signal = ?4 WHERE id = ?1",
+	[S_THREAD_INS] = "INSERT INTO threads(id, process_id, tid, parent_id, creating_call_id, "
+			 "first_seq) VALUES (?1, ?2, ?3, nullif(?4, 0), nullif(?5, 0), ?6)",
+	[S_THREAD_EXIT] = "UPDATE threads SET last_seq = ?2, exit_status = ?3, exit_signal = ?4, "
+			  "instructions = ?5 WHERE id = ?1",
+	[S_BINARY_INS] = "INSERT INTO binaries(id, process_id, path, name, kind, build_id, base, "
+			 "lo, hi, load_seq, load_thread_id) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, nullif(?11, 0))",
+	[S_BINARY_UNLOAD] = "UPDATE binaries SET unload_seq = ?2 WHERE id = ?1",
+	[S_FUNCTION_INS] = "INSERT INTO functions(id, binary_id, name, raw_name, addr, offset, "
+			   "size) VALUES (?1, nullif(?2, 0), ?3, ?4, ?5, ?6, ?7)",
+	[S_FILE_INS] = "INSERT INTO source_files(id, path) VALUES (?1, ?2)",
+	[S_INSN_INS] = "INSERT INTO instructions(id, binary_id, addr, offset, bytes, size, "
+		       "mnemonic, operands, function_id, file_id, line) "
+		       "VALUES (?1, nullif(?2, 0), ?3, ?4, ?5, ?6, ?7, ?8, nullif(?9, 0), "
+		       "nullif(?10, 0), nullif(?11, 0))",
+	[S_BLOCK_INS] = "INSERT INTO blocks(id, addr, count) VALUES (?1, ?2, ?3)",
+	[S_BLOCK_INSN_INS] = "INSERT INTO block_instructions(block_id, idx, instruction_id) "
+			     "VALUES (?1, ?2, ?3)",
+	[S_EXEC_INS] = "INSERT INTO exec_blocks(seq, block_id) VALUES (?1, ?2)",
+	[S_SEGMENT_INS] = "INSERT INTO exec_segments(first_seq, thread_id, call_id) "
+			  "VALUES (?1, ?2, ?3)",
+	[S_CALL_INS] = "INSERT INTO calls(id, thread_id, parent_id, depth, kind, function_id, "
+		       "addr, call_site, return_addr, entry_sp, entry_seq, exit_seq, end_kind, "
+		       "recorded, instructions) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, "
+		       "nullif(?6, 0), ?7, nullif(?8, 0), nullif(?9, 0), ?10, ?11, ?12, ?13, "
+		       "?14, ?15)",
+	[S_THREAD_ROOT] = "UPDATE threads SET root_call_id = ?2 WHERE id = ?1",
+};
+
+struct binary_info {
+	uint32_t id, process_id;
+	uint64_t base;
+};
+
+struct thread_info {
+	uint32_t process_id;
+	uint64_t instructions;
+};
+
+struct tw_writer {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_COUNT];
+	char *path;
+	nt_handler handler;
+
+	/* producer side (tracer thread) */
+	batch *cur;
+
+	/* the queue */
+	pthread_mutex_t lock;
+	pthread_cond_t not_empty, not_full;
+	batch *head, *tail;
+	uint32_t n_queued;
+	bool closing;
+	pthread_t thread;
+	bool thread_started;
+
+	/* consumer side (writer thread) */
+	char error[256];
+	nt_symbolizer **syms; /* by process id */
+	uint32_t n_syms;
+	struct binary_info *bins; /* by binary id */
+	uint32_t cap_bins;
+	struct thread_info *threads; /* by thread id */
+	uint32_t cap_threads;
+	uint32_t **block_ids; /* by block id: instruction ids, for the block's addr */
+	pairmap functions;   /* (binary id, symbol addr) -> function id */
+	pairmap call_funcs;  /* (process id, addr) -> function id + 1 (1: none) */
+	pairmap files;       /* (string hash, 0) -> file id */
+	pairmap insn_addr;   /* (insn id, 0) -> addr */
+	uint64_t next_function_id, next_file_id;
+	uint32_t seg_thread;
+	uint64_t seg_call;
+	uint64_t rows_since_commit;
+	struct timespec last_commit;
+};
+
+static void set_error(tw_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(tw_writer *w, const char *fmt, ...)
+{
+	if (w->error[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->error, sizeof(w->error), fmt, ap);
+	va_end(ap);
+}
+
+/* Runs a prepared statement to completion with its bindings, then resets. */
+static void step(tw_writer *w, enum stmt_id id)
+{
+	sqlite3_stmt *s = w->st[id];
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		set_error(w, "writing the trace: %s", sqlite3_errmsg(w->db));
+	sqlite3_reset(s);
+	w->rows_since_commit++;
+}
+
+static void bind_i(tw_writer *w, enum stmt_id id, int idx, int64_t v)
+{
+	sqlite3_bind_int64(w->st[id], idx, v);
+}
+
+static void bind_t(tw_writer *w, enum stmt_id id, int idx, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(w->st[id], idx, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(w->st[id], idx);
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+/* ---- applying events (writer thread) ---- */
+
+static nt_symbolizer *sym_of(tw_writer *w, uint32_t process_id)
+{
+	if (process_id >= w->n_syms) {
+		uint32_t n = process_id + 8;
+		nt_symbolizer **syms = realloc(w->syms, n * sizeof(*syms));
+		if (!syms)
+			return NULL;
+		memset(syms + w->n_syms, 0, (n - w->n_syms) * sizeof(*syms));
+		w->syms = syms;
+		w->n_syms = n;
+	}
+	if (!w->syms[process_id])
+		w->syms[process_id] = nt_sym_create();
+	return w->syms[process_id];
+}
+
+static void *grow_table(void *arr, uint32_t *cap, uint32_t need, size_t elem)
+{
+	if (need < *cap)
+		return arr;
+	uint32_t n = *cap ? *cap : 64;
+	while (n <= need)
+		n *= 2;
+	char *p = realloc(arr, n * elem);
+	if (!p)
+		return NULL;
+	memset(p + *cap * elem, 0, (n - *cap) * elem);
+	*cap = n;
+	return p;
+}
+
+/* Returns the function id for the symbol sym (inserting it), or 0. */
+static uint64_t function_id(tw_writer *w, const nt_symbol *sym)
+{
+	if (!sym->raw_name)
+		return 0;
+	uint64_t id = pm_get(&w->functions, sym->binary_id, sym->addr);
+	if (id)
+		return id;
+	id = ++w->next_function_id;
+	pm_put(&w->functions, sym->binary_id, sym->addr, id);
+	char *demangled = nt_demangle(sym->raw_name);
+	uint64_t base = sym->binary_id < w->cap_bins ? w->bins[sym->binary_id].base : 0;
+	bind_i(w, S_FUNCTION_INS, 1, (int64_t)id);
+	bind_i(w, S_FUNCTION_INS, 2, sym->binary_id);
+	bind_t(w, S_FUNCTION_INS, 3, demangled ? demangled : sym->raw_name);
+	bind_t(w, S_FUNCTION_INS, 4, sym->raw_name);
+	bind_i(w, S_FUNCTION_INS, 5, (int64_t)sym->addr);
+	bind_i(w, S_FUNCTION_INS, 6, (int64_t)(sym->addr - base));
+	bind_i(w, S_FUNCTION_INS, 7, (int64_t)sym->size);
+	step(w, S_FUNCTION_INS);
+	free(demangled);
+	return id;
+}
+
+static uint64_t file_id(tw_writer *w, const char *path)
+{
+	if (!path)
+		return 0;
+	/* Hash collisions between two paths are vanishingly unlikely; a
+	 * collision would only mislabel a file, never corrupt the trace. */
+	uint64_t h = str_hash(path);
+	uint64_t id = pm_get(&w->files, h, 0);
+	if (id)
+		return id;
+	id = ++w->next_file_id;
+	pm_put(&w->files, h, 0, id);
+	bind_i(w, S_FILE_INS, 1, (int64_t)id);
+	bind_t(w, S_FILE_INS, 2, path);
+	step(w, S_FILE_INS);
+	return id;
+}
+
+static uint32_t process_of_binary(tw_writer *w, uint32_t binary_id)
+{
+	return binary_id && binary_id < w->cap_bins ? w->bins[binary_id].process_id : 1;
+}
+
+static void apply_insn(tw_writer *w, struct insn_copy *c)
+{
+	const nt_insn *in = &c->insn;
+	nt_symbol sym = { 0 };
+	nt_symbolizer *sz = sym_of(w, process_of_binary(w, in->binary_id));
+	if (sz)
+		nt_sym_lookup(sz, in->addr, &sym);
+	uint64_t base = in->binary_id && in->binary_id < w->cap_bins ? w->bins[in->binary_id].base
+								    : 0;
+	enum stmt_id s = S_INSN_INS;
+	bind_i(w, s, 1, in->id);
+	bind_i(w, s, 2, in->binary_id);
+	bind_i(w, s, 3, (int64_t)in->addr);
+	if (in->binary_id)
+		bind_i(w, s, 4, (int64_t)(in->addr - base));
+	else
+		sqlite3_bind_null(w->st[s], 4);
+	sqlite3_bind_blob(w->st[s], 5, in->bytes, in->size, SQLITE_TRANSIENT);
+	bind_i(w, s, 6, in->size);
+	bind_t(w, s, 7, c->mnemonic);
+	bind_t(w, s, 8, c->operands);
+	bind_i(w, s, 9, (int64_t)function_id(w, &sym));
+	bind_i(w, s, 10, (int64_t)file_id(w, sym.file));
+	bind_i(w, s, 11, sym.line);
+	step(w, s);
+	pm_put(&w->insn_addr, in->id, 0, in->addr);
+}
+
+static void apply_block(tw_writer *w, uint32_t id, uint32_t count, const uint32_t *ids)
+{
+	bind_i(w, S_BLOCK_INS, 1, id);
+	bind_i(w, S_BLOCK_INS, 2, (int64_t)pm_get(&w->insn_addr, ids[0], 0));
+	bind_i(w, S_BLOCK_INS, 3, count);
+	step(w, S_BLOCK_INS);
+	for (uint32_t i = 0; i < count; i++) {
+		bind_i(w, S_BLOCK_INSN_INS, 1, id);
+		bind_i(w, S_BLOCK_INSN_INS, 2, i);
+		bind_i(w, S_BLOCK_INSN_INS, 3, ids[i]);
+		step(w, S_BLOCK_INSN_INS);
+	}
+}
+
+static void apply_exec(tw_writer *w, const ev *e)
+{
+	if (e->u.exec.thread != w->seg_thread || e->u.exec.call != w->seg_call) {
+		w->seg_thread = e->u.exec.thread;
+		w->seg_call = e->u.exec.call;
+		bind_i(w, S_SEGMENT_INS, 1, (int64_t)e->seq);
+		bind_i(w, S_SEGMENT_INS, 2, e->u.exec.thread);
+		bind_i(w, S_SEGMENT_INS, 3, (int64_t)e->u.exec.call);
+		step(w, S_SEGMENT_INS);
+	}
+	bind_i(w, S_EXEC_INS, 1, (int64_t)e->seq);
+	bind_i(w, S_EXEC_INS, 2, e->u.exec.block);
+	step(w, S_EXEC_INS);
+	if (e->u.exec.thread < w->cap_threads)
+		w->threads[e->u.exec.thread].instructions += e->u.exec.count;
+}
+
+static uint64_t call_function_id(tw_writer *w, uint32_t thread_id, uint64_t addr)
+{
+	uint32_t pid = thread_id < w->cap_threads ? w->threads[thread_id].process_id : 1;
+	uint64_t v = pm_get(&w->call_funcs, pid, addr);
+	if (v)
+		return v - 1;
+	nt_symbol sym;
+	nt_symbolizer *sz = sym_of(w, pid);
+	uint64_t id = sz && nt_sym_lookup(sz, addr, &sym) ? function_id(w, &sym) : 0;
+	pm_put(&w->call_funcs, pid, addr, id + 1);
+	return id;
+}
+
+static const char *const call_kinds[] = { "root", "call", "signal" };
+static const char *const return_kinds[] = { "ret", "unwind", "exit" };
+
+static void apply_return(tw_writer *w, const ev *e)
+{
+	const nt_call *c = &e->u.ret.c;
+	enum stmt_id s = S_CALL_INS;
+	bind_i(w, s, 1, (int64_t)c->id);
+	bind_i(w, s, 2, c->thread_id);
+	bind_i(w, s, 3, (int64_t)c->parent_id);
+	bind_i(w, s, 4, c->depth);
+	bind_t(w, s, 5, call_kinds[c->kind]);
+	bind_i(w, s, 6, (int64_t)call_function_id(w, c->thread_id, c->addr));
+	bind_i(w, s, 7, (int64_t)c->addr);
+	bind_i(w, s, 8, (int64_t)c->call_site);
+	bind_i(w, s, 9, (int64_t)c->return_addr);
+	bind_i(w, s, 10, (int64_t)c->entry_sp);
+	bind_i(w, s, 11, (int64_t)c->entry_seq);
+	bind_i(w, s, 12, (int64_t)e->seq);
+	bind_t(w, s, 13, return_kinds[e->u.ret.kind]);
+	bind_i(w, s, 14, c->recorded);
+	bind_i(w, s, 15, (int64_t)e->u.ret.own);
+	step(w, s);
+	if (c->kind == NT_CALL_ROOT) {
+		bind_i(w, S_THREAD_ROOT, 1, c->thread_id);
+		bind_i(w, S_THREAD_ROOT, 2, (int64_t)c->id);
+		step(w, S_THREAD_ROOT);
+	}
+}
+
+static const char *const binary_kinds[] = { "exe", "interp", "lib", "vdso" };
+
+static void apply_binary(tw_writer *w, struct binary_copy *c, uint64_t seq)
+{
+	const nt_binary *b = &c->b;
+	struct binary_info *bins = grow_table(w->bins, &w->cap_bins, b->id, sizeof(*bins));
+	if (bins) {
+		w->bins = bins;
+		bins[b->id] = (struct binary_info){ b->id, b->process_id, b->base };
+	}
+	nt_symbolizer *sz = sym_of(w, b->process_id);
+	if (sz)
+		nt_sym_add(sz, b->id, c->path, b->image_fd, b->base);
+	const char *slash = strrchr(c->path, '/');
+	enum stmt_id s = S_BINARY_INS;
+	bind_i(w, s, 1, b->id);
+	bind_i(w, s, 2, b->process_id);
+	bind_t(w, s, 3, c->path);
+	bind_t(w, s, 4, slash ? slash + 1 : c->path);
+	bind_t(w, s, 5, binary_kinds[b->kind]);
+	bind_t(w, s, 6, c->build_id);
+	bind_i(w, s, 7, (int64_t)b->base);
+	bind_i(w, s, 8, (int64_t)b->lo);
+	bind_i(w, s, 9, (int64_t)b->hi);
+	bind_i(w, s, 10, (int64_t)seq);
+	bind_i(w, s, 11, b->load_thread_id);
+	step(w, s);
+}
+
+static void apply(tw_writer *w, ev *e)
+{
+	switch (e->type) {
+	case EV_EXEC:
+		apply_exec(w, e);
+		break;
+	case EV_CALL_RETURN:
+		apply_return(w, e);
+		break;
+	case EV_INSN:
+		apply_insn(w, e->u.insn);
+		free(e->u.insn->mnemonic);
+		free(e->u.insn->operands);
+		free(e->u.insn);
+		break;
+	case EV_BLOCK:
+		apply_block(w, e->u.block.id, e->u.block.count, e->u.block.ids);
+		free(e->u.block.ids);
+		break;
+	case EV_BINARY_LOAD:
+		apply_binary(w, e->u.bin, e->seq);
+		if (e->u.bin->b.image_fd >= 0)
+			close(e->u.bin->b.image_fd);
+		free(e->u.bin->path);
+		free(e->u.bin->build_id);
+		free(e->u.bin);
+		break;
+	case EV_BINARY_UNLOAD: {
+		uint32_t id = e->u.id;
+		bind_i(w, S_BINARY_UNLOAD, 1, id);
+		bind_i(w, S_BINARY_UNLOAD, 2, (int64_t)e->seq);
+		step(w, S_BINARY_UNLOAD);
+		nt_symbolizer *sz = sym_of(w, process_of_binary(w, id));
+		if (sz)
+			nt_sym_remove(sz, id);
+		break;
+	}
+	case EV_THREAD_START: {
+		const nt_thread *t = &e->u.thread;
+		struct thread_info *ts = grow_table(w->threads, &w->cap_threads, t->id, sizeof(*ts));
+		if (ts) {
+			w->threads = ts;
+			ts[t->id] = (struct thread_info){ t->process_id, 0 };
+		}
+		bind_i(w, S_THREAD_INS, 1, t->id);
+		bind_i(w, S_THREAD_INS, 2, t->process_id);
+		bind_i(w, S_THREAD_INS, 3, t->tid);
+		bind_i(w, S_THREAD_INS, 4, t->parent_id);
+		bind_i(w, S_THREAD_INS, 5, (int64_t)t->creating_call_id);
+		bind_i(w, S_THREAD_INS, 6, (int64_t)e->seq);
+		step(w, S_THREAD_INS);
+		break;
+	}
+	case EV_THREAD_EXIT: {
+		uint32_t id = e->u.exit.id;
+		bind_i(w, S_THREAD_EXIT, 1, id);
+		bind_i(w, S_THREAD_EXIT, 2, (int64_t)e->seq);
+		bind_i(w, S_THREAD_EXIT, 3, e->u.exit.e.status);
+		if (e->u.exit.e.signal)
+			bind_i(w, S_THREAD_EXIT, 4, e->u.exit.e.signal);
+		else
+			sqlite3_bind_null(w->st[S_THREAD_EXIT], 4);
+		bind_i(w, S_THREAD_EXIT, 5,
+		       id < w->cap_threads ? (int64_t)w->threads[id].instructions : 0);
+		if (e->u.exit.e.status < 0)
+			sqlite3_bind_null(w->st[S_THREAD_EXIT], 3);
+		step(w, S_THREAD_EXIT);
+		break;
+	}
+	case EV_PROCESS_START: {
+		struct process_copy *c = e->u.proc;
+		bind_i(w, S_PROCESS_INS, 1, c->p.id);
+		bind_i(w, S_PROCESS_INS, 2, c->p.pid);
+		bind_i(w, S_PROCESS_INS, 3, c->p.parent_id);
+		bind_t(w, S_PROCESS_INS, 4, c->p.executable);
+		bind_t(w, S_PROCESS_INS, 5, c->argv_json);
+		bind_i(w, S_PROCESS_INS, 6, (int64_t)e->seq);
+		step(w, S_PROCESS_INS);
+		free((char *)c->p.executable);
+		free(c->argv_json);
+		free(c);
+		break;
+	}
+	case EV_PROCESS_EXIT:
+		bind_i(w, S_PROCESS_EXIT, 1, e->u.exit.id);
+		bind_i(w, S_PROCESS_EXIT, 2, (int64_t)e->seq);
+		if (e->u.exit.e.status >= 0)
+			bind_i(w, S_PROCESS_EXIT, 3, e->u.exit.e.status);
+		else
+			sqlite3_bind_null(w->st[S_PROCESS_EXIT], 3);
+		if (e->u.exit.e.signal)
+			bind_i(w, S_PROCESS_EXIT, 4, e->u.exit.e.signal);
+		else
+			sqlite3_bind_null(w->st[S_PROCESS_EXIT], 4);
+		step(w, S_PROCESS_EXIT);
+		break;
+	}
+}
+
+static double since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* Commits what was written so far, so a trace cut short keeps it. */
+static void commit(tw_writer *w)
+{
+	char err[256];
+	if (exec_sql(w->db, "COMMIT; BEGIN", err, sizeof(err)) < 0)
+		set_error(w, "committing the trace: %s", err);
+	w->rows_since_commit = 0;
+	clock_gettime(CLOCK_MONOTONIC, &w->last_commit);
+}
+
+static void *writer_main(void *arg)
+{
+	tw_writer *w = arg;
+	clock_gettime(CLOCK_MONOTONIC, &w->last_commit);
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		while (!w->head && !w->closing)
+			pthread_cond_wait(&w->not_empty, &w->lock);
+		batch *b = w->head;
+		if (b) {
+			w->head = b->next;
+			if (!w->head)
+				w->tail = NULL;
+			w->n_queued--;
+			pthread_cond_signal(&w->not_full);
+		}
+		pthread_mutex_unlock(&w->lock);
+		if (!b)
+			break;
+		for (uint32_t i = 0; i < b->n; i++)
+			apply(w, &b->evs[i]);
+		free(b);
+		if (w->rows_since_commit > 500000 || since(&w->last_commit) > 1.0)
+			commit(w);
+	}
+	return NULL;
+}
+
+/* ---- producing events (tracer thread) ---- */
+
+static void hand_over(tw_writer *w)
+{
+	batch *b = w->cur;
+	if (!b || !b->n)
+		return;
+	w->cur = NULL;
+	pthread_mutex_lock(&w->lock);
+	while (w->n_queued >= MAX_QUEUED)
+		pthread_cond_wait(&w->not_full, &w->lock);
+	if (w->tail)
+		w->tail->next = b;
+	else
+		w->head = b;
+	w->tail = b;
+	w->n_queued++;
+	pthread_cond_signal(&w->not_empty);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static ev *push(tw_writer *w, uint8_t type, uint64_t seq)
+{
+	if (w->cur && w->cur->n == BATCH_EVENTS)
+		hand_over(w);
+	if (!w->cur) {
+		w->cur = malloc(sizeof(*w->cur));
+		if (!w->cur) {
+			nt_request_stop();
+			return NULL;
+		}
+		w->cur->n = 0;
+		w->cur->next = NULL;
+	}
+	ev *e = &w->cur->evs[w->cur->n++];
+	e->type = type;
+	e->seq = seq;
+	return e;
+}
+
+/* Appends text to a growing buffer; returns false when out of memory. */
+static bool buf_add(char **out, size_t *len, size_t *cap, const char *text, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t c = (*len + n + 1) * 2;
+		char *o = realloc(*out, c);
+		if (!o)
+			return false;
+		*out = o;
+		*cap = c;
+	}
+	memcpy(*out + *len, text, n);
+	*len += n;
+	(*out)[*len] = 0;
+	return true;
+}
+
+/* Returns v as a malloc'd JSON array of strings, or NULL. */
+static char *json_string_array(const char *const *v)
+{
+	char *out = NULL;
+	size_t len = 0, cap = 0;
+	bool ok = buf_add(&out, &len, &cap, "[", 1);
+	for (size_t i = 0; ok && v && v[i]; i++) {
+		ok = buf_add(&out, &len, &cap, i ? ",\"" : "\"", i ? 2 : 1);
+		for (const char *p = v[i]; ok && *p; p++) {
+			char esc[8];
+			if (*p == '"' || *p == '\\')
+				snprintf(esc, sizeof(esc), "\\%c", *p);
+			else if ((unsigned char)*p < 0x20)
+				snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*p);
+			else
+				esc[0] = *p, esc[1] = 0;
+			ok = buf_add(&out, &len, &cap, esc, strlen(esc));
+		}
+		ok = ok && buf_add(&out, &len, &cap, "\"", 1);
+	}
+	ok = ok && buf_add(&out, &len, &cap, "]", 1);
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void on_process_start(void *ctx, const nt_process *p, uint64_t seq)
+{
+	struct process_copy *c = calloc(1, sizeof(*c));
+	ev *e = c ? push(ctx, EV_PROCESS_START, seq) : NULL;
+	if (!e) {
+		free(c);
+		return;
+	}
+	c->p = *p;
+	c->p.executable = p->executable ? strdup(p->executable) : NULL;
+	c->p.argv = NULL;
+	c->argv_json = json_string_array(p->argv);
+	e->u.proc = c;
+}
+
+static void on_process_exit(void *ctx, uint32_t id, nt_exit x, uint64_t seq)
+{
+	ev *e = push(ctx, EV_PROCESS_EXIT, seq);
+	if (e) {
+		e->u.exit.id = id;
+		e->u.exit.e = x;
+	}
+}
+
+static void on_thread_start(void *ctx, const nt_thread *t, uint64_t seq)
+{
+	ev *e = push(ctx, EV_THREAD_START, seq);
+	if (e)
+		e->u.thread = *t;
+}
+
+static void on_thread_exit(void *ctx, uint32_t id, nt_exit x, uint64_t seq)
+{
+	ev *e = push(ctx, EV_THREAD_EXIT, seq);
+	if (e) {
+		e->u.exit.id = id;
+		e->u.exit.e = x;
+	}
+}
+
+static void on_binary_load(void *ctx, const nt_binary *b, uint64_t seq)
+{
+	struct binary_copy *c = calloc(1, sizeof(*c));
+	ev *e = c ? push(ctx, EV_BINARY_LOAD, seq) : NULL;
+	if (!e) {
+		free(c);
+		return;
+	}
+	c->b = *b;
+	c->path = strdup(b->path);
+	c->build_id = b->build_id ? strdup(b->build_id) : NULL;
+	c->b.image_fd = b->image_fd >= 0 ? dup(b->image_fd) : -1;
+	e->u.bin = c;
+}
+
+static void on_binary_unload(void *ctx, uint32_t id, uint64_t seq)
+{
+	ev *e = push(ctx, EV_BINARY_UNLOAD, seq);
+	if (e)
+		e->u.id = id;
+}
+
+static void on_insn_new(void *ctx, const nt_insn *insn)
+{
+	struct insn_copy *c = calloc(1, sizeof(*c));
+	ev *e = c ? push(ctx, EV_INSN, 0) : NULL;
+	if (!e) {
+		free(c);
+		return;
+	}
+	c->insn = *insn;
+	c->mnemonic = insn->mnemonic ? strdup(insn->mnemonic) : NULL;
+	c->operands = insn->operands ? strdup(insn->operands) : NULL;
+	e->u.insn = c;
+}
+
+static void on_block_new(void *ctx, const nt_block *b)
+{
+	uint32_t *ids = malloc(b->count * sizeof(*ids));
+	ev *e = ids ? push(ctx, EV_BLOCK, 0) : NULL;
+	if (!e) {
+		free(ids);
+		return;
+	}
+	memcpy(ids, b->insn_ids, b->count * sizeof(*ids));
+	e->u.block.id = b->id;
+	e->u.block.count = b->count;
+	e->u.block.ids = ids;
+}
+
+static void on_exec(void *ctx, uint32_t thread_id, uint64_t call_id, const nt_block *b,
+		    uint64_t seq)
+{
+	ev *e = push(ctx, EV_EXEC, seq);
+	if (e) {
+		e->u.exec.thread = thread_id;
+		e->u.exec.call = call_id;
+		e->u.exec.block = b->id;
+		e->u.exec.count = b->count;
+	}
+}
+
+static void on_call_return(void *ctx, const nt_call *c, nt_return_kind kind,
+			   uint64_t exit_seq, uint64_t own)
+{
+	ev *e = push(ctx, EV_CALL_RETURN, exit_seq);
+	if (e) {
+		e->u.ret.c = *c;
+		e->u.ret.kind = kind;
+		e->u.ret.own = own;
+	}
+}
+
+static void on_idle(void *ctx)
+{
+	hand_over(ctx);
+}
+
+/* ---- open / close ---- */
+
+static void iso_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void free_writer(tw_writer *w)
+{
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(w->st[i]);
+	if (w->db)
+		sqlite3_close(w->db);
+	for (uint32_t i = 0; i < w->n_syms; i++)
+		nt_sym_destroy(w->syms[i]);
+	free(w->syms);
+	free(w->bins);
+	free(w->threads);
+	free(w->functions.slots);
+	free(w->call_funcs.slots);
+	free(w->files.slots);
+	free(w->insn_addr.slots);
+	free(w->cur);
+	while (w->head) {
+		batch *b = w->head;
+		w->head = b->next;
+		free(b);
+	}
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->not_empty);
+	pthread_cond_destroy(&w->not_full);
+	free(w->path);
+	free(w);
+}
+
+tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t errlen)
+{
+	tw_writer *w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->not_empty, NULL);
+	pthread_cond_init(&w->not_full, NULL);
+	w->path = strdup(path);
+	/* Create the file ourselves: O_EXCL never clobbers, 0600 keeps program
+	 * data private. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		free_writer(w);
+		return NULL;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errmsg(w->db));
+		goto fail;
+	}
+	char sql_err[512];
+	char pragmas[256];
+	snprintf(pragmas, sizeof(pragmas),
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA user_version=%d;"
+		 "PRAGMA cache_size=-65536;",
+		 NOSCO_SCHEMA_VERSION);
+	if (exec_sql(w->db, pragmas, sql_err, sizeof(sql_err)) < 0 ||
+	    exec_sql(w->db, "BEGIN", sql_err, sizeof(sql_err)) < 0 ||
+	    exec_sql(w->db, nosco_sql_schema, sql_err, sizeof(sql_err)) < 0 ||
+	    exec_sql(w->db, nosco_sql_views, sql_err, sizeof(sql_err)) < 0) {
+		snprintf(err, errlen, "cannot create the trace schema in %s: %s", path, sql_err);
+		goto fail;
+	}
+	for (int i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->st[i],
+				       NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "internal error preparing SQL: %s",
+				 sqlite3_errmsg(w->db));
+			goto fail;
+		}
+	sqlite3_stmt *s;
+	char now[32];
+	iso_now(now, sizeof(now));
+	char *argv_json = json_string_array(info->argv);
+	sqlite3_prepare_v2(w->db,
+			   "INSERT INTO trace(id, format, tool_version, argv, cwd, engine, options, "
+			   "start_time) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			   -1, &s, NULL);
+	sqlite3_bind_text(s, 1, NOSCO_TRACE_FORMAT, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, NOSCO_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, argv_json ? argv_json : "[]", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, info->cwd, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, info->engine, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, info->options_json, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 7, now, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(argv_json);
+	if (rc != SQLITE_DONE || exec_sql(w->db, "COMMIT; BEGIN", sql_err, sizeof(sql_err)) < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, sqlite3_errmsg(w->db));
+		goto fail;
+	}
+	w->handler = (nt_handler){
+		.ctx = w,
+		.process_start = on_process_start,
+		.process_exit = on_process_exit,
+		.thread_start = on_thread_start,
+		.thread_exit = on_thread_exit,
+		.binary_load = on_binary_load,
+		.binary_unload = on_binary_unload,
+		.insn_new = on_insn_new,
+		.block_new = on_block_new,
+		.exec = on_exec,
+		.call_return = on_call_return,
+		.idle = on_idle,
+	};
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		snprintf(err, errlen, "cannot start the writer thread");
+		goto fail;
+	}
+	w->thread_started = true;
+	return w;
+fail:
+	free_writer(w);
+	unlink(path);
+	return NULL;
+}
+
+const nt_handler *tw_handler(tw_writer *w)
+{
+	return &w->handler;
+}
+
+static const char *end_reason(const nt_result *res)
+{
+	switch (res->reason) {
+	case NT_END_INTERRUPTED:
+		return "interrupted";
+	case NT_END_ERROR:
+		return "error";
+	default:
+		return res->exit.signal ? "killed" : "exited";
+	}
+}
+
+int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen)
+{
+	hand_over(w);
+	pthread_mutex_lock(&w->lock);
+	w->closing = true;
+	pthread_cond_signal(&w->not_empty);
+	pthread_mutex_unlock(&w->lock);
+	if (w->thread_started)
+		pthread_join(w->thread, NULL);
+
+	char now[32], sql_err[512];
+	iso_now(now, sizeof(now));
+	sqlite3_stmt *s = NULL;
+	sqlite3_prepare_v2(w->db,
+			   "UPDATE trace SET end_time = ?1, end_reason = ?2, exit_status = ?3, "
+			   "exit_signal = ?4, instructions = ?5, error = ?6 WHERE id = 1",
+			   -1, &s, NULL);
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, end_reason(res), -1, SQLITE_STATIC);
+	if (res->exit.status >= 0)
+		sqlite3_bind_int(s, 3, res->exit.status);
+	if (res->exit.signal)
+		sqlite3_bind_int(s, 4, res->exit.signal);
+	sqlite3_bind_int64(s, 5, (int64_t)res->instructions);
+	const char *msg = res->error[0] ? res->error : w->error[0] ? w->error : NULL;
+	if (msg)
+		sqlite3_bind_text(s, 6, msg, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		set_error(w, "writing the trace: %s", sqlite3_errmsg(w->db));
+	sqlite3_finalize(s);
+	if (exec_sql(w->db, "COMMIT", sql_err, sizeof(sql_err)) < 0)
+		set_error(w, "committing the trace: %s", sql_err);
+	else if (exec_sql(w->db, nosco_sql_indexes, sql_err, sizeof(sql_err)) < 0)
+		set_error(w, "indexing the trace: %s", sql_err);
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(w->st[i]);
+		w->st[i] = NULL;
+	}
+	/* A self-contained file: no -wal/-shm companions after a clean close. */
+	exec_sql(w->db, "PRAGMA journal_mode=DELETE", sql_err, sizeof(sql_err));
+	int ret = 0;
+	if (sqlite3_close(w->db) != SQLITE_OK)
+		set_error(w, "closing the trace: %s", sqlite3_errmsg(w->db));
+	w->db = NULL;
+	if (w->error[0]) {
+		snprintf(err, errlen, "%s", w->error);
+		ret = -1;
+	}
+	free_writer(w);
+	return ret;
+}
+
+int tw_is_trace(const char *path, int *is_trace)
+{
+	*is_trace = 0;
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT format FROM trace WHERE id = 1", -1, &s, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *f = sqlite3_column_text(s, 0);
+		*is_trace = f && !strcmp((const char *)f, NOSCO_TRACE_FORMAT);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return 0;
+}

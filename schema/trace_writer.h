@@ -1,0 +1,40 @@
+/* trace_writer: the nt_handler that stores a trace in SQLite. It is the only
+ * code that writes trace files. The tracer's callbacks only append events to
+ * a bounded queue; a writer thread symbolizes and inserts them, so tracing
+ * never waits on SQLite unless the queue is full. */
+#ifndef NOSCO_TRACE_WRITER_H
+#define NOSCO_TRACE_WRITER_H
+
+#include <stddef.h>
+
+#include "nosco/tracer.h"
+
+#define NOSCO_SCHEMA_VERSION 1
+#define NOSCO_TRACE_FORMAT "nosco-sql trace"
+
+typedef struct tw_writer tw_writer;
+
+typedef struct tw_run_info {
+	const char *const *argv; /* NULL-terminated, as given to the program */
+	const char *cwd;
+	const char *engine;
+	const char *options_json;
+} tw_run_info;
+
+/* Creates a new trace file at path, which must not exist (mode 0600), and
+ * starts the writer thread. Returns NULL with a one-line message in err. */
+tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t errlen);
+
+/* The handler to pass to nt_run(). */
+const nt_handler *tw_handler(tw_writer *w);
+
+/* Writes everything still queued, records how the run ended, builds the
+ * indexes and closes the file. Returns 0, or -1 with a message in err (the
+ * file then holds everything written before the failure). Frees w. */
+int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen);
+
+/* True if the file at path is a nosco-sql trace (sets *is_trace), false
+ * with *is_trace false otherwise. Returns 0, or -1 if it cannot be read. */
+int tw_is_trace(const char *path, int *is_trace);
+
+#endif

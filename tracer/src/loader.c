@@ -1,0 +1,262 @@
+#define _GNU_SOURCE
+#include "loader.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "elfinfo.h"
+#include "ptrace_io.h"
+
+/* struct r_debug and struct link_map field offsets (x86-64 glibc ABI). */
+enum {
+	R_DEBUG_MAP = 8, R_DEBUG_STATE = 24,
+	LM_ADDR = 0, LM_NAME = 8, LM_NEXT = 24,
+	RT_CONSISTENT = 0,
+	MAX_LINK_MAP = 4096,
+};
+
+uint32_t ldr_binary_id(const process *p, uint64_t addr)
+{
+	for (uint32_t i = 0; i < p->n_bins; i++) {
+		const binary *b = &p->bins[i];
+		if (b->live && addr >= b->lo && addr < b->hi)
+			return b->id;
+	}
+	return 0;
+}
+
+void ldr_release(process *p)
+{
+	for (uint32_t i = 0; i < p->n_bins; i++) {
+		free(p->bins[i].path);
+		if (p->bins[i].image_fd >= 0)
+			close(p->bins[i].image_fd);
+	}
+	free(p->bins);
+	p->bins = NULL;
+	p->n_bins = p->cap_bins = 0;
+}
+
+static void report_load(session *s, thread *t, binary *b, const char *build_id)
+{
+	if (!s->h->binary_load)
+		return;
+	nt_binary nb = {
+		.id = b->id, .process_id = t->proc->id, .kind = b->kind, .path = b->path,
+		.build_id = build_id && *build_id ? build_id : NULL, .base = b->base,
+		.lo = b->lo, .hi = b->hi, .image_fd = b->image_fd, .load_thread_id = t->id,
+	};
+	s->h->binary_load(s->h->ctx, &nb, s->seq);
+}
+
+/* Adds a binary described by d (unbiased) at bias base and reports it. */
+static int add_binary(session *s, thread *t, nt_binary_kind kind, const char *path,
+		      uint64_t base, const elf_desc *d, int image_fd)
+{
+	process *p = t->proc;
+	if (p->n_bins == p->cap_bins) {
+		uint32_t cap = p->cap_bins ? p->cap_bins * 2 : 16;
+		binary *bins = realloc(p->bins, cap * sizeof(*bins));
+		if (!bins)
+			return -ENOMEM;
+		p->bins = bins;
+		p->cap_bins = cap;
+	}
+	binary *b = &p->bins[p->n_bins];
+	*b = (binary){ .id = ++s->next_binary_id, .kind = kind, .path = strdup(path),
+		       .base = base, .lo = base + d->lo, .hi = base + d->hi,
+		       .image_fd = image_fd, .live = true };
+	if (!b->path)
+		return -ENOMEM;
+	p->n_bins++;
+	report_load(s, t, b, d->build_id);
+	return 0;
+}
+
+static void unload_binary(session *s, process *p, binary *b)
+{
+	b->live = false;
+	dec_invalidate(p->dec, b->lo, b->hi);
+	if (s->h->binary_unload)
+		s->h->binary_unload(s->h->ctx, b->id, s->seq);
+}
+
+static int read_auxv(pid_t pid, uint64_t *vals, size_t nvals)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	uint64_t pair[2];
+	while (read(fd, pair, sizeof(pair)) == (ssize_t)sizeof(pair) && pair[0] != AT_NULL)
+		if (pair[0] < nvals)
+			vals[pair[0]] = pair[1];
+	close(fd);
+	return 0;
+}
+
+/* Copies the vdso's ELF image out of the tracee into a memfd. */
+static int vdso_image(pid_t pid, uint64_t ehdr_addr)
+{
+	Elf64_Ehdr eh;
+	if (pt_read_exact(pid, ehdr_addr, &eh, sizeof(eh)) < 0 ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phnum > 64)
+		return -ENOEXEC;
+	uint64_t size = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pt_read_exact(pid, ehdr_addr + eh.e_phoff + (uint64_t)i * sizeof(ph), &ph,
+				  sizeof(ph)) < 0)
+			return -EFAULT;
+		if (ph.p_offset + ph.p_filesz > size)
+			size = ph.p_offset + ph.p_filesz;
+	}
+	if (size > (1 << 24))
+		return -E2BIG;
+	void *buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	int fd = -EFAULT;
+	if (pt_read_exact(pid, ehdr_addr, buf, size) == 0) {
+		fd = memfd_create("nosco-vdso", MFD_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+		else if (write(fd, buf, size) != (ssize_t)size) {
+			close(fd);
+			fd = -EIO;
+		}
+	}
+	free(buf);
+	return fd;
+}
+
+int ldr_exec(session *s, thread *t)
+{
+	process *p = t->proc;
+	for (uint32_t i = 0; i < p->n_bins; i++)
+		if (p->bins[i].live)
+			unload_binary(s, p, &p->bins[i]);
+	p->r_debug = p->r_brk = 0;
+
+	uint64_t aux[64] = { 0 };
+	int r = read_auxv(p->pid, aux, 64);
+	if (r < 0) {
+		session_fail(s, "cannot read the auxiliary vector of %d: %s", p->pid, strerror(-r));
+		return r;
+	}
+	char exe[PATH_MAX], link[64];
+	snprintf(link, sizeof(link), "/proc/%d/exe", p->pid);
+	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+	if (n < 0) {
+		session_fail(s, "cannot read %s: %s", link, strerror(errno));
+		return -errno;
+	}
+	exe[n] = 0;
+	elf_desc d;
+	r = elf_describe_path(link, &d);
+	if (r < 0) {
+		session_fail(s, "%s: cannot read its ELF headers", exe);
+		return r;
+	}
+	r = add_binary(s, t, NT_BINARY_EXE, exe, aux[AT_PHDR] - d.phdr_vaddr, &d, -1);
+	if (r < 0)
+		return r;
+
+	if (aux[AT_BASE] && d.interp[0]) {
+		elf_desc di;
+		char interp[PATH_MAX];
+		/* The interpreter as this process sees it (it may be in a chroot). */
+		snprintf(interp, sizeof(interp), "/proc/%d/root%s", p->pid, d.interp);
+		if (elf_describe_path(interp, &di) == 0) {
+			add_binary(s, t, NT_BINARY_INTERP, d.interp, aux[AT_BASE], &di, -1);
+			uint64_t brk_off, rdebug_off;
+			if (elf_find_symbol(interp, "_dl_debug_state", &brk_off) == 0 &&
+			    elf_find_symbol(interp, "_r_debug", &rdebug_off) == 0) {
+				p->r_brk = aux[AT_BASE] + brk_off;
+				p->r_debug = aux[AT_BASE] + rdebug_off;
+				r = bp_insert(p->bps, p->r_brk);
+				if (r < 0) {
+					session_fail(s, "cannot set the loader breakpoint: %s",
+						     strerror(-r));
+					return r;
+				}
+			}
+		}
+	}
+	if (aux[AT_SYSINFO_EHDR]) {
+		int fd = vdso_image(p->pid, aux[AT_SYSINFO_EHDR]);
+		elf_desc dv;
+		if (fd >= 0 && elf_describe_fd(fd, &dv) == 0)
+			add_binary(s, t, NT_BINARY_VDSO, "[vdso]", aux[AT_SYSINFO_EHDR] - dv.lo, &dv,
+				   fd);
+		else if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
+static binary *find_live_by_base(process *p, uint64_t base, nt_binary_kind kind,
+				 const char *path)
+{
+	for (uint32_t i = 0; i < p->n_bins; i++) {
+		binary *b = &p->bins[i];
+		if (!b->live || b->base != base)
+			continue;
+		if (b->kind != NT_BINARY_LIB || !strcmp(b->path, path))
+			return b;
+	}
+	(void)kind;
+	return NULL;
+}
+
+void ldr_on_brk(session *s, thread *t)
+{
+	process *p = t->proc;
+	int32_t state;
+	if (!p->r_debug || pt_read_exact(p->pid, p->r_debug + R_DEBUG_STATE, &state, 4) < 0 ||
+	    state != RT_CONSISTENT)
+		return;
+	uint64_t lm = 0;
+	if (pt_read_exact(p->pid, p->r_debug + R_DEBUG_MAP, &lm, 8) < 0)
+		return;
+	bool *seen = calloc(p->n_bins + MAX_LINK_MAP, sizeof(*seen));
+	if (!seen)
+		return;
+	for (int count = 0; lm && count < MAX_LINK_MAP; count++) {
+		uint64_t l_addr, l_name, l_next;
+		if (pt_read_exact(p->pid, lm + LM_ADDR, &l_addr, 8) < 0 ||
+		    pt_read_exact(p->pid, lm + LM_NAME, &l_name, 8) < 0 ||
+		    pt_read_exact(p->pid, lm + LM_NEXT, &l_next, 8) < 0)
+			break;
+		char name[PATH_MAX] = "";
+		if (l_name)
+			pt_read_string(p->pid, l_name, name, sizeof(name));
+		lm = l_next;
+		binary *known = find_live_by_base(p, l_addr, NT_BINARY_LIB, name);
+		if (!name[0] && !known) /* the main program: known since exec */
+			continue;
+		if (known) {
+			seen[known - p->bins] = true;
+			continue;
+		}
+		char real[PATH_MAX + 32];
+		snprintf(real, sizeof(real), "/proc/%d/root%s", p->pid, name);
+		elf_desc d;
+		if (name[0] != '/' || elf_describe_path(real, &d) < 0)
+			continue; /* e.g. linux-vdso.so.1 at an unexpected base */
+		if (add_binary(s, t, NT_BINARY_LIB, name, l_addr, &d, -1) == 0)
+			seen[p->n_bins - 1] = true;
+	}
+	for (uint32_t i = 0; i < p->n_bins; i++)
+		if (p->bins[i].live && p->bins[i].kind == NT_BINARY_LIB && !seen[i])
+			unload_binary(s, p, &p->bins[i]);
+	free(seen);
+}

@@ -1,0 +1,42 @@
+/* recorder: turns what the engines observed into handler events. It keeps
+ * each thread's current straight-line run and shadow call stack, assigns
+ * seq numbers, block ids and call ids, and is the only caller of the
+ * handler's exec/call/return/insn/block callbacks. */
+#ifndef NOSCO_RECORDER_H
+#define NOSCO_RECORDER_H
+
+#include "session.h"
+
+int rec_init(session *s);
+void rec_fini(session *s);
+
+/* Appends one executed instruction to t's current run (announcing the
+ * instruction to the handler the first time). Returns 0 or -ENOMEM. */
+int rec_insn(session *s, thread *t, dec_insn *insn);
+
+/* Ends t's current run: reports it as one block execution. */
+void rec_flush(session *s, thread *t);
+
+/* Pushes a call on t's shadow stack (flushing the run first). The callee's
+ * first instruction is at target; entry_sp is rsp there. Returns true when
+ * the call is recorded inside, false when it is deeper than the depth limit
+ * (the caller must then let the thread run free until it returns). */
+bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
+	      uint64_t target, uint64_t return_addr, uint64_t entry_sp);
+
+/* After a control transfer that left rsp: pops every call whose entry_sp is
+ * below rsp (never the root). The first popped is a RET when by_ret. */
+void rec_unwind(session *s, thread *t, uint64_t rsp, bool by_ret);
+
+/* Pops the top call (an unrecorded call whose return trap hit). */
+void rec_return_top(session *s, thread *t);
+
+/* The thread ended: flushes and closes all its calls as EXIT. */
+void rec_thread_end(session *s, thread *t);
+
+static inline frame *rec_top(thread *t)
+{
+	return t->n_frames ? &t->frames[t->n_frames - 1] : NULL;
+}
+
+#endif

@@ -1,0 +1,494 @@
+/* session: starts the program, owns the only waitpid loop, keeps the
+ * process and thread tables, and dispatches each stop: ptrace events
+ * (clone, fork, exec) here, everything else to the engine. */
+#define _GNU_SOURCE
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "ptrace_io.h"
+#include "recorder.h"
+
+static volatile sig_atomic_t stop_requested;
+
+void nt_request_stop(void)
+{
+	stop_requested = 1;
+}
+
+void nt_options_init(nt_options *o)
+{
+	*o = (nt_options){ .engine = NT_ENGINE_STEP, .max_depth = UINT32_MAX, .pin_cpu = true };
+}
+
+void session_fail(session *s, const char *fmt, ...)
+{
+	if (s->error[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+}
+
+int thread_fetch_regs(thread *t)
+{
+	return pt_getregs(t->tid, &t->regs);
+}
+
+dec_insn *session_decode(process *p, uint64_t addr)
+{
+	dec_insn *insn = dec_lookup(p->dec, addr);
+	if (insn)
+		return insn;
+	uint8_t code[15];
+	ssize_t n = bp_read_code(p->bps, addr, code, sizeof(code));
+	if (n <= 0)
+		return NULL;
+	return dec_decode(p->dec, addr, code, (size_t)n);
+}
+
+/* ---- tables ---- */
+
+static process *process_new(session *s, pid_t pid)
+{
+	process **procs = realloc(s->procs, (s->n_procs + 1) * sizeof(*procs));
+	if (!procs)
+		return NULL;
+	s->procs = procs;
+	process *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->id = s->n_procs + 1;
+	p->pid = pid;
+	p->bps = bp_create(pid);
+	p->dec = dec_create();
+	if (!p->bps || !p->dec) {
+		bp_destroy(p->bps);
+		dec_destroy(p->dec);
+		free(p);
+		return NULL;
+	}
+	s->procs[s->n_procs++] = p;
+	return p;
+}
+
+static thread *thread_new(session *s, process *p, pid_t tid)
+{
+	if (s->n_threads == s->cap_threads) {
+		uint32_t cap = s->cap_threads ? s->cap_threads * 2 : 16;
+		thread **threads = realloc(s->threads, cap * sizeof(*threads));
+		if (!threads)
+			return NULL;
+		s->threads = threads;
+		s->cap_threads = cap;
+	}
+	thread *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->id = ++s->next_thread_id;
+	t->tid = tid;
+	t->proc = p;
+	s->threads[s->n_threads++] = t;
+	p->threads_alive++;
+	return t;
+}
+
+static thread *thread_find(session *s, pid_t tid)
+{
+	for (uint32_t i = s->n_threads; i-- > 0;)
+		if (s->threads[i]->tid == tid && !s->threads[i]->exited)
+			return s->threads[i];
+	return NULL;
+}
+
+static uint32_t threads_alive(const session *s)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->n_threads; i++)
+		n += !s->threads[i]->exited;
+	return n;
+}
+
+static void free_tables(session *s)
+{
+	for (uint32_t i = 0; i < s->n_threads; i++) {
+		free(s->threads[i]->frames);
+		free(s->threads[i]->run);
+		free(s->threads[i]);
+	}
+	free(s->threads);
+	for (uint32_t i = 0; i < s->n_procs; i++) {
+		process *p = s->procs[i];
+		ldr_release(p);
+		bp_destroy(p->bps);
+		dec_destroy(p->dec);
+		free(p);
+	}
+	free(s->procs);
+}
+
+/* ---- thread life cycle ---- */
+
+/* The first stop of a thread: its root call starts at the current rip. */
+static int thread_start(session *s, thread *t, thread *parent)
+{
+	int r = thread_fetch_regs(t);
+	if (r < 0)
+		return r;
+	t->started = true;
+	if (s->h->thread_start) {
+		frame *pf = parent ? rec_top(parent) : NULL;
+		nt_thread nt = { .id = t->id, .process_id = t->proc->id, .tid = t->tid,
+				 .parent_id = parent ? parent->id : 0,
+				 .creating_call_id = pf ? pf->call.id : 0 };
+		s->h->thread_start(s->h->ctx, &nt, s->seq);
+	}
+	rec_call(s, t, NT_CALL_ROOT, 0, t->regs.rip, 0, t->regs.rsp);
+	return 0;
+}
+
+static void thread_exit(session *s, thread *t, int status)
+{
+	nt_exit e = { .status = WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		      .signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0 };
+	rec_thread_end(s, t);
+	t->exited = true;
+	if (t->mode == TM_FREE && !t->proc->exited)
+		bp_remove(t->proc->bps, t->free_ret_addr);
+	if (s->h->thread_exit)
+		s->h->thread_exit(s->h->ctx, t->id, e, s->seq);
+	process *p = t->proc;
+	p->threads_alive--;
+	if (t->tid == p->pid) {
+		p->exited = true;
+		p->exit = e;
+		if (s->h->process_exit)
+			s->h->process_exit(s->h->ctx, p->id, e, s->seq);
+	}
+}
+
+/* ---- the loop ---- */
+
+/* Stops of new threads and fork children that arrived before the ptrace
+ * event that announces them. */
+struct early_stop {
+	pid_t tid;
+	int status;
+};
+
+struct loop {
+	session *s;
+	struct early_stop early[64];
+	int n_early;
+	pid_t forked[64]; /* untraced fork children awaiting their first stop */
+	int n_forked;
+	nt_result *res;
+};
+
+static bool take_early(struct loop *l, pid_t tid)
+{
+	for (int i = 0; i < l->n_early; i++)
+		if (l->early[i].tid == tid) {
+			l->early[i] = l->early[--l->n_early];
+			return true;
+		}
+	return false;
+}
+
+/* A fork child we do not follow: remove our int3s from its copy of the
+ * address space and let it go. */
+static void release_fork_child(session *s, process *parent, pid_t child)
+{
+	bp_scrub_copy(parent->bps, child);
+	pt_detach(child, 0);
+}
+
+static int resume(session *s, thread *t)
+{
+	int r = s->engine->resume(s, t);
+	return r == -ESRCH ? 0 : r;
+}
+
+static int on_clone(struct loop *l, thread *t)
+{
+	session *s = l->s;
+	unsigned long msg;
+	if (pt_geteventmsg(t->tid, &msg) < 0)
+		return resume(s, t);
+	thread *child = thread_new(s, t->proc, (pid_t)msg);
+	if (!child)
+		return -ENOMEM;
+	if (take_early(l, child->tid)) {
+		int r = thread_start(s, child, t);
+		if (r == 0)
+			r = resume(s, child);
+		if (r < 0 && r != -ESRCH)
+			return r;
+	} else {
+		child->parent_id = t->id; /* for its first stop */
+	}
+	return resume(s, t);
+}
+
+static int on_fork(struct loop *l, thread *t)
+{
+	unsigned long msg;
+	if (pt_geteventmsg(t->tid, &msg) == 0) {
+		if (take_early(l, (pid_t)msg))
+			release_fork_child(l->s, t->proc, (pid_t)msg);
+		else if (l->n_forked < (int)(sizeof(l->forked) / sizeof(l->forked[0])))
+			l->forked[l->n_forked++] = (pid_t)msg;
+	}
+	return resume(l->s, t);
+}
+
+static int on_exec(struct loop *l, thread *t)
+{
+	session *s = l->s;
+	process *p = t->proc;
+	/* The syscall instruction that called execve ran to completion. */
+	if (t->stepping && t->mode == TM_TRACED && !t->rep_continuing)
+		rec_insn(s, t, t->stepping);
+	rec_thread_end(s, t);
+	t->stepping = NULL;
+	t->mode = TM_TRACED;
+	t->reinsert_bp = 0;
+	bp_forget_all(p->bps);
+	dec_destroy(p->dec);
+	p->dec = dec_create();
+	if (!p->dec)
+		return -ENOMEM;
+	int r = ldr_exec(s, t);
+	if (r < 0)
+		return r;
+	r = thread_fetch_regs(t);
+	if (r < 0)
+		return r;
+	rec_call(s, t, NT_CALL_ROOT, 0, t->regs.rip, 0, t->regs.rsp);
+	return resume(s, t);
+}
+
+static int dispatch(struct loop *l, pid_t tid, int status)
+{
+	session *s = l->s;
+	thread *t = thread_find(s, tid);
+	if (!t) {
+		for (int i = 0; i < l->n_forked; i++)
+			if (l->forked[i] == tid) {
+				l->forked[i] = l->forked[--l->n_forked];
+				release_fork_child(s, s->procs[0], tid);
+				return 0;
+			}
+		if (WIFSTOPPED(status) && l->n_early < (int)(sizeof(l->early) / sizeof(l->early[0])))
+			l->early[l->n_early++] = (struct early_stop){ tid, status };
+		return 0;
+	}
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		thread_exit(s, t, status);
+		return 0;
+	}
+	if (!WIFSTOPPED(status))
+		return 0;
+	s->stops++;
+	if (t->reinsert_bp) {
+		bp_rearm(t->proc->bps, t->reinsert_bp);
+		t->reinsert_bp = 0;
+	}
+	int sig = WSTOPSIG(status);
+	int event = status >> 16;
+	if (!t->started) {
+		thread *parent = NULL;
+		for (uint32_t i = 0; i < s->n_threads; i++)
+			if (s->threads[i]->id == t->parent_id)
+				parent = s->threads[i];
+		int r = thread_start(s, t, parent);
+		return r < 0 && r != -ESRCH ? r : resume(s, t);
+	}
+	switch (event) {
+	case PTRACE_EVENT_CLONE:
+		return on_clone(l, t);
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		return on_fork(l, t);
+	case PTRACE_EVENT_EXEC:
+		return on_exec(l, t);
+	case 0:
+		break;
+	default: /* PTRACE_EVENT_VFORK_DONE and others: nothing to record */
+		return resume(s, t);
+	}
+	siginfo_t si;
+	if (pt_getsiginfo(tid, &si) < 0) /* a group-stop, not a signal to deliver */
+		return resume(s, t);
+	int r = s->engine->stopped(s, t, sig, &si);
+	if (r == -ESRCH)
+		return 0;
+	if (r < 0)
+		return r;
+	return resume(s, t);
+}
+
+static void kill_all(session *s)
+{
+	for (uint32_t i = 0; i < s->n_procs; i++)
+		if (!s->procs[i]->exited)
+			kill(s->procs[i]->pid, SIGKILL);
+}
+
+/* Serves stops until every traced thread is gone. */
+static void run_loop(struct loop *l)
+{
+	session *s = l->s;
+	bool killed = false;
+	while (threads_alive(s)) {
+		if (!killed && (stop_requested || s->error[0])) {
+			kill_all(s);
+			killed = true;
+		}
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+		if (tid == 0) {
+			if (s->h->idle)
+				s->h->idle(s->h->ctx);
+			tid = waitpid(-1, &status, __WALL);
+		}
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECHILD)
+				break;
+			session_fail(s, "waitpid: %s", strerror(errno));
+			break;
+		}
+		int r = dispatch(l, tid, status);
+		if (r < 0 && r != -ESRCH)
+			session_fail(s, "tracing thread %d failed: %s", tid, strerror(-r));
+	}
+}
+
+static int pin_to_current_cpu(void)
+{
+	int cpu = sched_getcpu();
+	if (cpu < 0)
+		return -errno;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
+}
+
+/* Forks and execs argv under PTRACE_TRACEME; returns the child's pid stopped
+ * at its exec, or a negative errno from the child's execve. */
+static pid_t spawn(char *const argv[])
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		int e = 0;
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+			e = errno;
+		else {
+			execv(argv[0], argv);
+			e = errno;
+		}
+		if (write(pipefd[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	int e = 0;
+	ssize_t n = read(pipefd[0], &e, sizeof(e));
+	close(pipefd[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		waitpid(pid, NULL, 0);
+		return -e;
+	}
+	int status;
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -ECHILD;
+	}
+	return pid;
+}
+
+int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler,
+	   nt_result *result)
+{
+	memset(result, 0, sizeof(*result));
+	session s = { .opts = *opts, .h = handler };
+	s.engine = &engine_step;
+	stop_requested = 0;
+	if (rec_init(&s) < 0) {
+		snprintf(result->error, sizeof(result->error), "out of memory");
+		return -ENOMEM;
+	}
+	cpu_set_t saved;
+	bool restore_affinity = false;
+	if (opts->pin_cpu && sched_getaffinity(0, sizeof(saved), &saved) == 0)
+		restore_affinity = pin_to_current_cpu() == 0;
+
+	pid_t pid = spawn(argv);
+	if (pid < 0) {
+		snprintf(result->error, sizeof(result->error), "%s: %s", argv[0],
+			 strerror((int)-pid));
+		rec_fini(&s);
+		if (restore_affinity)
+			sched_setaffinity(0, sizeof(saved), &saved);
+		return (int)pid;
+	}
+	pt_setoptions(pid, PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK |
+				   PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL);
+	struct loop l = { .s = &s, .res = result };
+	process *p = process_new(&s, pid);
+	thread *t = p ? thread_new(&s, p, pid) : NULL;
+	if (!t) {
+		session_fail(&s, "out of memory");
+	} else {
+		if (handler->process_start) {
+			const char *const *av = (const char *const *)argv;
+			nt_process np = { .id = p->id, .pid = pid, .executable = argv[0], .argv = av };
+			handler->process_start(handler->ctx, &np, 0);
+		}
+		if (ldr_exec(&s, t) == 0 && thread_start(&s, t, NULL) == 0) {
+			int r = resume(&s, t);
+			if (r < 0)
+				session_fail(&s, "cannot resume %d: %s", pid, strerror(-r));
+		}
+	}
+	run_loop(&l);
+
+	result->exit = s.n_procs && s.procs[0]->exited ? s.procs[0]->exit
+							: (nt_exit){ .status = -1 };
+	result->reason = s.error[0] ? NT_END_ERROR : stop_requested ? NT_END_INTERRUPTED
+								    : NT_END_EXITED;
+	snprintf(result->error, sizeof(result->error), "%s", s.error);
+	result->instructions = s.seq;
+	result->stops = s.stops;
+	free_tables(&s);
+	rec_fini(&s);
+	if (restore_affinity)
+		sched_setaffinity(0, sizeof(saved), &saved);
+	return 0;
+}

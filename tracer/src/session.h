@@ -1,0 +1,120 @@
+/* session: the tracer's model of what it traces (processes, threads, their
+ * shadow call stacks) shared by the core loop, the loader hook, the
+ * recorder and the engines. Only the core (session.c) creates and destroys
+ * these objects, and only it calls waitpid. */
+#ifndef NOSCO_SESSION_H
+#define NOSCO_SESSION_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "breakpoints.h"
+#include "decoder.h"
+#include "nosco/tracer.h"
+
+struct session;
+
+typedef struct binary {
+	uint32_t id;
+	nt_binary_kind kind;
+	char *path;
+	uint64_t base, lo, hi;
+	int image_fd; /* [vdso] image, or -1 */
+	bool live;
+} binary;
+
+typedef struct process {
+	uint32_t id;
+	pid_t pid;
+	bp_table *bps;
+	dec_cache *dec;
+	binary *bins;
+	uint32_t n_bins, cap_bins;
+	uint64_t r_debug; /* address of the loader's r_debug, or 0 */
+	uint64_t r_brk;   /* address of _dl_debug_state, or 0 */
+	uint32_t threads_alive;
+	bool exited;
+	nt_exit exit; /* valid once exited */
+} process;
+
+/* One active call on a thread's shadow stack. */
+typedef struct frame {
+	nt_call call;
+	uint64_t own_insns;
+} frame;
+
+typedef enum thread_mode {
+	TM_TRACED, /* the engine records every instruction */
+	TM_FREE,   /* inside an unrecorded call: runs until its return trap */
+} thread_mode;
+
+typedef struct thread {
+	uint32_t id;
+	pid_t tid;
+	process *proc;
+	frame *frames;
+	uint32_t n_frames, cap_frames;
+	bool entry_pending; /* top frame's call_enter waits for its first run */
+
+	uint32_t *run;      /* instruction ids of the current straight-line run */
+	uint32_t n_run, cap_run;
+
+	thread_mode mode;
+	struct user_regs_struct regs; /* valid while stopped, after a fetch */
+	int pending_signal;           /* to deliver on the next resume */
+	bool started;                 /* its first stop has been seen */
+	uint32_t parent_id;           /* creator, until the first stop */
+	bool exited;
+
+	/* engine state */
+	dec_insn *stepping;     /* step engine: instruction being stepped */
+	bool rep_continuing;    /* that rep string instruction is mid-way */
+	bool entering_handler;  /* a caught signal is being delivered */
+	uint64_t reinsert_bp;   /* breakpoint lifted to step over it, or 0 */
+	uint64_t free_ret_addr; /* TM_FREE: return trap address */
+	uint64_t free_sp;       /* TM_FREE: entry_sp of the unrecorded call */
+} thread;
+
+/* The engine interface: how a traced thread is advanced. */
+typedef struct engine_ops {
+	const char *name;
+	/* The thread stopped with signal sig (SIGTRAP for traps; si may be NULL
+	 * when siginfo is unavailable). Records what ran, decides what is
+	 * delivered (t->pending_signal). Returns 0 or a negative errno
+	 * (-ESRCH: the thread vanished). */
+	int (*stopped)(struct session *s, thread *t, int sig, const siginfo_t *si);
+	/* Resumes a stopped thread. Returns 0 or a negative errno. */
+	int (*resume)(struct session *s, thread *t);
+} engine_ops;
+
+extern const engine_ops engine_step;
+
+typedef struct session {
+	nt_options opts;
+	const nt_handler *h;
+	const engine_ops *engine;
+	process **procs;
+	uint32_t n_procs;
+	thread **threads;
+	uint32_t n_threads, cap_threads;
+	uint64_t seq;
+	uint64_t next_call_id;
+	uint32_t next_thread_id, next_binary_id;
+	struct blk_cache *blocks;
+	uint64_t stops;
+	char error[256];
+} session;
+
+/* Records a fatal tracer error (first one wins) for nt_result. */
+void session_fail(session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fetches t->regs. Returns 0 or a negative errno. */
+int thread_fetch_regs(thread *t);
+
+/* Reads and decodes the instruction at addr (cached). NULL if unreadable. */
+dec_insn *session_decode(process *p, uint64_t addr);
+
+#endif

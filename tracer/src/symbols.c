@@ -1,0 +1,154 @@
+#define _GNU_SOURCE
+#include "nosco/symbols.h"
+
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* From libstdc++ (the C++ ABI); declared here to keep this file C. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+struct module {
+	uint32_t binary_id;
+	char *path;
+	int image_fd;
+	uint64_t base;
+	bool live;
+};
+
+struct nt_symbolizer {
+	Dwfl *dwfl;
+	struct module *mods;
+	size_t n_mods, cap_mods;
+};
+
+static Dwfl *new_dwfl(nt_symbolizer *sym)
+{
+	static const Dwfl_Callbacks callbacks = {
+		.find_elf = dwfl_build_id_find_elf,
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.section_address = dwfl_offline_section_address,
+	};
+	(void)sym;
+	return dwfl_begin(&callbacks);
+}
+
+nt_symbolizer *nt_sym_create(void)
+{
+	nt_symbolizer *sym = calloc(1, sizeof(*sym));
+	if (!sym)
+		return NULL;
+	sym->dwfl = new_dwfl(sym);
+	if (!sym->dwfl) {
+		free(sym);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return sym;
+}
+
+void nt_sym_destroy(nt_symbolizer *sym)
+{
+	if (!sym)
+		return;
+	dwfl_end(sym->dwfl);
+	for (size_t i = 0; i < sym->n_mods; i++) {
+		free(sym->mods[i].path);
+		if (sym->mods[i].image_fd >= 0)
+			close(sym->mods[i].image_fd);
+	}
+	free(sym->mods);
+	free(sym);
+}
+
+static void report(Dwfl *dwfl, const struct module *m)
+{
+	int fd = m->image_fd >= 0 ? dup(m->image_fd) : -1;
+	/* The module name carries the binary id, so lookups can return it. */
+	char name[32];
+	snprintf(name, sizeof(name), "%u", m->binary_id);
+	if (!dwfl_report_elf(dwfl, name, m->path, fd, m->base, false) && fd >= 0)
+		close(fd);
+}
+
+int nt_sym_add(nt_symbolizer *sym, uint32_t binary_id, const char *path, int image_fd,
+	       uint64_t base)
+{
+	if (sym->n_mods == sym->cap_mods) {
+		size_t cap = sym->cap_mods ? sym->cap_mods * 2 : 16;
+		struct module *mods = realloc(sym->mods, cap * sizeof(*mods));
+		if (!mods)
+			return -ENOMEM;
+		sym->mods = mods;
+		sym->cap_mods = cap;
+	}
+	struct module *m = &sym->mods[sym->n_mods];
+	*m = (struct module){ .binary_id = binary_id, .path = strdup(path),
+			      .image_fd = image_fd >= 0 ? dup(image_fd) : -1, .base = base,
+			      .live = true };
+	if (!m->path)
+		return -ENOMEM;
+	sym->n_mods++;
+	dwfl_report_begin_add(sym->dwfl);
+	report(sym->dwfl, m);
+	dwfl_report_end(sym->dwfl, NULL, NULL);
+	return 0;
+}
+
+void nt_sym_remove(nt_symbolizer *sym, uint32_t binary_id)
+{
+	for (size_t i = 0; i < sym->n_mods; i++)
+		if (sym->mods[i].binary_id == binary_id)
+			sym->mods[i].live = false;
+	/* Rare (dlclose): rebuild from the binaries still loaded. */
+	Dwfl *dwfl = new_dwfl(sym);
+	if (!dwfl)
+		return;
+	dwfl_end(sym->dwfl);
+	sym->dwfl = dwfl;
+	dwfl_report_begin(dwfl);
+	for (size_t i = 0; i < sym->n_mods; i++)
+		if (sym->mods[i].live)
+			report(dwfl, &sym->mods[i]);
+	dwfl_report_end(dwfl, NULL, NULL);
+}
+
+bool nt_sym_lookup(nt_symbolizer *sym, uint64_t addr, nt_symbol *out)
+{
+	memset(out, 0, sizeof(*out));
+	Dwfl_Module *mod = dwfl_addrmodule(sym->dwfl, addr);
+	if (!mod)
+		return false;
+	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	out->binary_id = modname ? (uint32_t)strtoul(modname, NULL, 10) : 0;
+	GElf_Off off;
+	GElf_Sym s;
+	const char *name = dwfl_module_addrinfo(mod, addr, &off, &s, NULL, NULL, NULL);
+	if (name && GELF_ST_TYPE(s.st_info) != STT_SECTION) {
+		out->raw_name = name;
+		out->addr = addr - off;
+		out->size = s.st_size;
+	}
+	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
+	if (line) {
+		int lineno = 0;
+		const char *file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+		if (file && lineno > 0) {
+			out->file = file;
+			out->line = lineno;
+		}
+	}
+	return true;
+}
+
+char *nt_demangle(const char *raw)
+{
+	if (!raw || raw[0] != '_' || raw[1] != 'Z')
+		return NULL;
+	int status = 0;
+	char *d = __cxa_demangle(raw, NULL, NULL, &status);
+	return status == 0 ? d : NULL;
+}
