@@ -1,0 +1,8 @@
+#include "spin.h"
+
+static volatile unsigned long counter;
+
+void spin(void)
+{
+	counter++;
+}

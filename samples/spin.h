@@ -1,0 +1,4 @@
+#ifndef SAMPLE_SPIN_H
+#define SAMPLE_SPIN_H
+void spin(void);
+#endif

@@ -1,0 +1,4 @@
+#ifndef SAMPLE_WORK_H
+#define SAMPLE_WORK_H
+int work_item(int x);
+#endif
