@@ -2,6 +2,7 @@
  * adding a row. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "nosco/tracer.h"
@@ -14,6 +15,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run -- PROG [ARGS...]   trace PROG into a SQLite file" },
+	{ "query", cmd_query, "query FILE NAME [ARGS]  run a canned query (or -e SQL) on a trace" },
+	{ "repl", cmd_repl, "repl FILE               interactive SQL on a trace (also: nosco-sql FILE)" },
 };
 
 static void usage(FILE *out)
@@ -41,6 +44,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
+	struct stat st;
+	if (stat(argv[1], &st) == 0 && S_ISREG(st.st_mode))
+		return cmd_repl(argc, argv); /* nosco-sql FILE */
 	fprintf(stderr, "nosco-sql: unknown command '%s' (try 'nosco-sql --help')\n", argv[1]);
 	return 2;
 }
