@@ -280,6 +280,20 @@ static int on_exec(struct loop *l, thread *t)
 	return resume(s, t);
 }
 
+/* The thread is about to exit. If it was executing a syscall (exit,
+ * exit_group, or any syscall it was blocked in when another thread ended
+ * the process), rip is past that instruction: it ran, so it is recorded. */
+static int on_exit_event(session *s, thread *t)
+{
+	dec_insn *in = t->stepping;
+	if (t->mode == TM_TRACED && in && in->flow == DEC_FLOW_SYSCALL &&
+	    thread_fetch_regs(t) == 0 && t->regs.rip == in->pub.addr + in->pub.size) {
+		rec_insn(s, t, in);
+		t->stepping = NULL;
+	}
+	return pt_cont(t->tid, 0);
+}
+
 static int dispatch(struct loop *l, pid_t tid, int status)
 {
 	session *s = l->s;
@@ -324,6 +338,8 @@ static int dispatch(struct loop *l, pid_t tid, int status)
 		return on_fork(l, t);
 	case PTRACE_EVENT_EXEC:
 		return on_exec(l, t);
+	case PTRACE_EVENT_EXIT:
+		return on_exit_event(s, t);
 	case 0:
 		break;
 	default: /* PTRACE_EVENT_VFORK_DONE and others: nothing to record */
@@ -459,7 +475,8 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 		return (int)pid;
 	}
 	pt_setoptions(pid, PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK |
-				   PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL);
+				   PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT |
+				   PTRACE_O_EXITKILL);
 	struct loop l = { .s = &s, .res = result };
 	process *p = process_new(&s, pid);
 	thread *t = p ? thread_new(&s, p, pid) : NULL;
