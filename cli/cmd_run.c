@@ -194,8 +194,10 @@ int cmd_run(int argc, char **argv)
 			engine = argv[++i];
 			if (!strcmp(engine, "step")) {
 				opts.engine = NT_ENGINE_STEP;
+			} else if (!strcmp(engine, "block")) {
+				opts.engine = NT_ENGINE_BLOCK;
 			} else {
-				fprintf(stderr, "nosco-sql: unknown engine '%s' (step)\n", engine);
+				fprintf(stderr, "nosco-sql: unknown engine '%s' (step or block)\n", engine);
 				return 2;
 			}
 		} else if (!strcmp(a, "--no-pin")) {

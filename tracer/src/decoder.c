@@ -118,6 +118,63 @@ static bool is_rep_string(const uint8_t *b, size_t n)
 	       (op >= 0x6C && op <= 0x6F);
 }
 
+/* Length of a VEX- or EVEX-encoded instruction (AVX, AVX-512) that
+ * capstone 4 cannot decode, or 0 if b is not one. None of them transfers
+ * control, so knowing the length is enough to keep it inside a run. */
+static size_t vex_length(const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF2 || b[i] == 0xF3 ||
+			 b[i] == 0x2E || b[i] == 0x36 || b[i] == 0x3E || b[i] == 0x26 ||
+			 b[i] == 0x64 || b[i] == 0x65))
+		i++;
+	if (i + 1 >= n)
+		return 0;
+	unsigned map;
+	switch (b[i]) {
+	case 0xC5:
+		map = 1;
+		i += 2;
+		break;
+	case 0xC4:
+		map = b[i + 1] & 0x1F;
+		i += 3;
+		break;
+	case 0x62:
+		map = b[i + 1] & 0x07;
+		i += 4;
+		break;
+	default:
+		return 0;
+	}
+	if (i >= n || map == 0 || map == 4 || map > 6)
+		return 0;
+	uint8_t op = b[i++];
+	if (map == 1 && op == 0x77) /* vzeroupper, vzeroall */
+		return i;
+	if (i >= n)
+		return 0;
+	uint8_t modrm = b[i++];
+	unsigned mod = modrm >> 6, rm = modrm & 7;
+	if (mod != 3 && rm == 4) {
+		if (i >= n)
+			return 0;
+		uint8_t sib = b[i++];
+		if (mod == 0 && (sib & 7) == 5)
+			i += 4;
+	}
+	if (mod == 0 && rm == 5)
+		i += 4;
+	else if (mod == 1)
+		i += 1;
+	else if (mod == 2)
+		i += 4;
+	if (map == 3 || (map == 1 && ((op >= 0x70 && op <= 0x73) || op == 0xC2 ||
+				      (op >= 0xC4 && op <= 0xC6))))
+		i += 1;
+	return i <= n && i <= 15 ? i : 0;
+}
+
 static dec_flow classify(const cs_insn *in)
 {
 	switch (in->id) {
@@ -237,7 +294,9 @@ dec_insn *dec_decode(dec_cache *c, uint64_t addr, const uint8_t *code, size_t av
 			return NULL;
 		}
 	} else {
-		e->flow = DEC_FLOW_UNKNOWN;
+		size_t len = vex_length(code, n);
+		e->pub.size = (uint8_t)len;
+		e->flow = len ? DEC_FLOW_NONE : DEC_FLOW_UNKNOWN;
 	}
 	c->all[c->n_all++] = e;
 	insert_slot(c->slots, c->cap, e, c);

@@ -32,6 +32,7 @@ typedef struct dec_insn {
 	dec_flow flow;
 	bool rep_string;    /* rep/repne-prefixed string instruction */
 	bool announced;     /* reported to the handler already */
+	bool armed;         /* block engine holds an int3 here */
 	uint16_t cs_id;     /* capstone instruction id (which jcc, ...) */
 	dec_operand_kind op_kind;
 	uint64_t target;

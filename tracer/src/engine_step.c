@@ -16,57 +16,7 @@
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "session.h"
-#include "signals.h"
-
-/* A caught signal was delivered: the kernel built the handler frame and
- * stopped before the handler's first instruction. */
-static int enter_handler(session *s, thread *t)
-{
-	t->entering_handler = false;
-	t->stepping = NULL;
-	t->rep_continuing = false;
-	rec_flush(s, t);
-	uint64_t ret = 0;
-	pt_read_exact(t->tid, t->regs.rsp, &ret, sizeof(ret));
-	if (!rec_call(s, t, NT_CALL_SIGNAL, 0, t->regs.rip, ret, t->regs.rsp))
-		return engine_run_free(s, t, ret, t->regs.rsp);
-	return 0;
-}
-
-/* The instruction t->stepping ran and t->regs is the state after it. */
-static int executed(session *s, thread *t)
-{
-	dec_insn *in = t->stepping;
-	t->stepping = NULL;
-	const struct user_regs_struct *r = &t->regs;
-	if (in->flow == DEC_FLOW_UNKNOWN) {
-		uint64_t len = r->rip - in->pub.addr;
-		if (len >= 1 && len <= 15)
-			dec_set_size(in, (uint8_t)len);
-	}
-	if (in->rep_string && r->rip == in->pub.addr) {
-		t->rep_continuing = true; /* one more iteration: same execution */
-		return 0;
-	}
-	t->rep_continuing = false;
-	int err = rec_insn(s, t, in);
-	if (err < 0)
-		return err;
-	switch (in->flow) {
-	case DEC_FLOW_NONE:
-		rec_unwind(s, t, r->rsp, false);
-		return 0;
-	case DEC_FLOW_CALL:
-		if (!rec_call(s, t, NT_CALL_CALL, in->pub.addr, r->rip,
-			      in->pub.addr + in->pub.size, r->rsp))
-			return engine_run_free(s, t, in->pub.addr + in->pub.size, r->rsp);
-		return 0;
-	default: /* any other transfer, or an instruction of unknown size */
-		rec_flush(s, t);
-		rec_unwind(s, t, r->rsp, in->flow == DEC_FLOW_RET);
-		return 0;
-	}
-}
+#include "engine_common.h"
 
 static int step_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 {
@@ -78,11 +28,11 @@ static int step_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 		if (r < 0)
 			return r;
 		if (t->entering_handler)
-			return enter_handler(s, t);
+			return engine_enter_handler(s, t);
 		if (!t->stepping)
 			return 0;
 		bool program_int3 = si && si->si_code == SI_KERNEL;
-		r = executed(s, t);
+		r = engine_executed(s, t, t->stepping);
 		if (program_int3) /* the program's own int3: it gets its SIGTRAP */
 			t->pending_signal = SIGTRAP;
 		return r;
@@ -97,6 +47,7 @@ static int step_resume(session *s, thread *t)
 	t->pending_signal = 0;
 	if (t->mode == TM_FREE)
 		return engine_free_resume(s, t, sig);
+	engine_flush_regs(t);
 	if (!t->stepping) {
 		uint64_t rip = t->regs.rip;
 		if (rip == t->proc->r_brk)

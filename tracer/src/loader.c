@@ -83,7 +83,10 @@ static int add_binary(session *s, thread *t, nt_binary_kind kind, const char *pa
 static void unload_binary(session *s, process *p, binary *b)
 {
 	b->live = false;
+	if (s->engine->invalidate)
+		s->engine->invalidate(p, b->lo, b->hi);
 	dec_invalidate(p->dec, b->lo, b->hi);
+	bp_forget_range(p->bps, b->lo, b->hi);
 	if (s->h->binary_unload)
 		s->h->binary_unload(s->h->ctx, b->id, s->seq);
 }

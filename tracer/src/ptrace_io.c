@@ -42,6 +42,11 @@ int pt_singlestep(pid_t tid, int sig)
 	return ret_errno(ptrace(PTRACE_SINGLESTEP, tid, 0, (long)sig));
 }
 
+int pt_syscall(pid_t tid, int sig)
+{
+	return ret_errno(ptrace(PTRACE_SYSCALL, tid, 0, (long)sig));
+}
+
 int pt_cont(pid_t tid, int sig)
 {
 	return ret_errno(ptrace(PTRACE_CONT, tid, 0, (long)sig));
@@ -129,4 +134,13 @@ int pt_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
 		done += take;
 	}
 	return 0;
+}
+
+int pt_write_data(pid_t pid, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len)
+		return 0;
+	return pt_write(pid, addr, buf, len);
 }

@@ -17,6 +17,7 @@ int pt_setregs(pid_t tid, const struct user_regs_struct *regs);
 int pt_getsiginfo(pid_t tid, siginfo_t *si);
 int pt_geteventmsg(pid_t tid, unsigned long *msg);
 int pt_singlestep(pid_t tid, int sig);
+int pt_syscall(pid_t tid, int sig);
 int pt_cont(pid_t tid, int sig);
 int pt_detach(pid_t tid, int sig);
 
@@ -27,6 +28,8 @@ ssize_t pt_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 int pt_read_exact(pid_t pid, uint64_t addr, void *buf, size_t len);
 /* Reads a NUL-terminated string of at most cap-1 bytes. */
 int pt_read_string(pid_t pid, uint64_t addr, char *buf, size_t cap);
+/* Writes len bytes into writable memory (the stack): fast path. */
+int pt_write_data(pid_t pid, uint64_t addr, const void *buf, size_t len);
 /* Writes len bytes, also into read-only (text) mappings. */
 int pt_write(pid_t pid, uint64_t addr, const void *buf, size_t len);
 

@@ -131,6 +131,8 @@ static void free_tables(session *s)
 	free(s->threads);
 	for (uint32_t i = 0; i < s->n_procs; i++) {
 		process *p = s->procs[i];
+		if (s->engine->invalidate)
+			s->engine->invalidate(p, 0, UINT64_MAX);
 		ldr_release(p);
 		bp_destroy(p->bps);
 		dec_destroy(p->dec);
@@ -263,8 +265,12 @@ static int on_exec(struct loop *l, thread *t)
 		rec_insn(s, t, t->stepping);
 	rec_thread_end(s, t);
 	t->stepping = NULL;
+	t->cur = NULL;
 	t->mode = TM_TRACED;
 	t->reinsert_bp = 0;
+	t->at_bp = false;
+	if (s->engine->invalidate)
+		s->engine->invalidate(p, 0, UINT64_MAX);
 	bp_forget_all(p->bps);
 	dec_destroy(p->dec);
 	p->dec = dec_create();
@@ -454,7 +460,7 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 {
 	memset(result, 0, sizeof(*result));
 	session s = { .opts = *opts, .h = handler };
-	s.engine = &engine_step;
+	s.engine = opts->engine == NT_ENGINE_BLOCK ? &engine_block : &engine_step;
 	stop_requested = 0;
 	if (rec_init(&s) < 0) {
 		snprintf(result->error, sizeof(result->error), "out of memory");
@@ -475,7 +481,7 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 		return (int)pid;
 	}
 	pt_setoptions(pid, PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK |
-				   PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT |
+				   PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD |
 				   PTRACE_O_EXITKILL);
 	struct loop l = { .s = &s, .res = result };
 	process *p = process_new(&s, pid);

@@ -35,6 +35,7 @@ typedef struct process {
 	uint32_t n_bins, cap_bins;
 	uint64_t r_debug; /* address of the loader's r_debug, or 0 */
 	uint64_t r_brk;   /* address of _dl_debug_state, or 0 */
+	struct sblock_cache *sblocks; /* block engine: decoded runs by address */
 	uint32_t threads_alive;
 	bool exited;
 	nt_exit exit; /* valid once exited */
@@ -70,6 +71,11 @@ typedef struct thread {
 	bool exited;
 
 	/* engine state */
+	bool regs_dirty;        /* t->regs changed by an engine: write back */
+	bool at_bp;             /* TM_FREE: rip was set back onto our int3 */
+	bool in_syscall;        /* block engine: between syscall entry and exit */
+	struct sblock *cur;     /* block engine: the run it was let go on */
+	uint32_t emulated;      /* block engine: transfers emulated in a row */
 	dec_insn *stepping;     /* step engine: instruction being stepped */
 	bool rep_continuing;    /* that rep string instruction is mid-way */
 	bool entering_handler;  /* a caught signal is being delivered */
@@ -88,9 +94,14 @@ typedef struct engine_ops {
 	int (*stopped)(struct session *s, thread *t, int sig, const siginfo_t *si);
 	/* Resumes a stopped thread. Returns 0 or a negative errno. */
 	int (*resume)(struct session *s, thread *t);
+	/* Code in [lo, hi) of p is gone (unmapped, or the whole image after an
+	 * exec when lo = 0, hi = UINT64_MAX): drop what was decoded there.
+	 * May be NULL. */
+	void (*invalidate)(process *p, uint64_t lo, uint64_t hi);
 } engine_ops;
 
 extern const engine_ops engine_step;
+extern const engine_ops engine_block;
 
 typedef struct session {
 	nt_options opts;

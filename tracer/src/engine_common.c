@@ -1,0 +1,174 @@
+#define _GNU_SOURCE
+#include "engine_common.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "ptrace_io.h"
+#include "recorder.h"
+
+int engine_flush_regs(thread *t)
+{
+	if (!t->regs_dirty)
+		return 0;
+	t->regs_dirty = false;
+	return pt_setregs(t->tid, &t->regs);
+}
+
+/* A caught signal was delivered: the kernel built the handler frame and
+ * stopped before the handler's first instruction. */
+int engine_enter_handler(session *s, thread *t)
+{
+	t->entering_handler = false;
+	t->stepping = NULL;
+	t->rep_continuing = false;
+	rec_flush(s, t);
+	uint64_t ret = 0;
+	pt_read_exact(t->tid, t->regs.rsp, &ret, sizeof(ret));
+	if (!rec_call(s, t, NT_CALL_SIGNAL, 0, t->regs.rip, ret, t->regs.rsp))
+		return engine_run_free(s, t, ret, t->regs.rsp);
+	return 0;
+}
+
+int engine_executed(session *s, thread *t, dec_insn *in)
+{
+	t->stepping = NULL;
+	const struct user_regs_struct *r = &t->regs;
+	if (!in->pub.mnemonic && in->flow != DEC_FLOW_OTHER) {
+		/* Undecodable: the step tells its size (or corrects our guess). */
+		uint64_t len = r->rip - in->pub.addr;
+		if (len >= 1 && len <= 15 && len != in->pub.size)
+			dec_set_size(in, (uint8_t)len);
+	}
+	if (in->rep_string && r->rip == in->pub.addr) {
+		t->rep_continuing = true; /* one more iteration: same execution */
+		return 0;
+	}
+	t->rep_continuing = false;
+	int err = rec_insn(s, t, in);
+	if (err < 0)
+		return err;
+	return engine_transfer(s, t, in);
+}
+
+int engine_transfer(session *s, thread *t, const dec_insn *in)
+{
+	const struct user_regs_struct *r = &t->regs;
+	switch (in->flow) {
+	case DEC_FLOW_NONE:
+		rec_unwind(s, t, r->rsp, false);
+		return 0;
+	case DEC_FLOW_CALL:
+		if (!rec_call(s, t, NT_CALL_CALL, in->pub.addr, r->rip,
+			      in->pub.addr + in->pub.size, r->rsp))
+			return engine_run_free(s, t, in->pub.addr + in->pub.size, r->rsp);
+		return 0;
+	default: /* any other transfer, or an instruction of unknown size */
+		rec_flush(s, t);
+		rec_unwind(s, t, r->rsp, in->flow == DEC_FLOW_RET);
+		return 0;
+	}
+}
+
+
+/* True when the program has a handler installed for sig (SigCgt). */
+static bool signal_caught(pid_t tid, int sig)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	uint64_t mask = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "SigCgt:", 7)) {
+			mask = strtoull(line + 7, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return sig >= 1 && sig <= 64 && (mask >> (sig - 1)) & 1;
+}
+
+int engine_signal_arrived(session *s, thread *t, int sig)
+{
+	t->pending_signal = sig;
+	if (signal_caught(t->tid, sig))
+		t->entering_handler = true;
+	return 0;
+}
+
+int engine_run_free(session *s, thread *t, uint64_t ret_addr, uint64_t entry_sp)
+{
+	int r = bp_insert(t->proc->bps, ret_addr);
+	if (r < 0) {
+		session_fail(s, "cannot set a return breakpoint at 0x%" PRIx64 ": %s", ret_addr,
+			     strerror(-r));
+		return r;
+	}
+	t->mode = TM_FREE;
+	t->free_ret_addr = ret_addr;
+	t->free_sp = entry_sp;
+	t->stepping = NULL;
+	return 0;
+}
+
+/* If t, running free, is back at its return address above the unrecorded
+ * call's frame, the call returned: t is traced again. */
+bool engine_free_check_return(session *s, thread *t)
+{
+	if (t->regs.rip != t->free_ret_addr || t->regs.rsp <= t->free_sp)
+		return false;
+	bp_remove(t->proc->bps, t->free_ret_addr);
+	t->mode = TM_TRACED;
+	t->at_bp = false;
+	t->free_ret_addr = t->free_sp = 0;
+	rec_return_top(s, t);
+	rec_unwind(s, t, t->regs.rsp, false);
+	return true;
+}
+
+int engine_free_stopped(session *s, thread *t, int sig, const siginfo_t *si)
+{
+	if (sig != SIGTRAP || !si || si->si_code == TRAP_TRACE)
+		goto deliver; /* TRAP_TRACE: a step over a breakpoint ended */
+	int r = thread_fetch_regs(t);
+	if (r < 0)
+		return r;
+	uint64_t addr = t->regs.rip - 1;
+	if (si->si_code != SI_KERNEL || !bp_is_set(t->proc->bps, addr))
+		goto deliver;
+	/* One of our int3s: back onto the instruction it covers. */
+	t->regs.rip = addr;
+	t->regs_dirty = true;
+	t->at_bp = true;
+	engine_free_check_return(s, t);
+	return 0;
+deliver:
+	if (sig != SIGTRAP || si->si_code != TRAP_TRACE)
+		t->pending_signal = sig;
+	return 0;
+}
+
+int engine_free_resume(session *s, thread *t, int sig)
+{
+	int r = engine_flush_regs(t);
+	if (r < 0)
+		return r;
+	if (t->at_bp) {
+		t->at_bp = false;
+		uint64_t rip = t->regs.rip;
+		if (rip == t->proc->r_brk)
+			ldr_on_brk(s, t);
+		/* Step the original instruction with the int3 lifted; dispatch
+		 * puts it back at the next stop. */
+		if (bp_is_set(t->proc->bps, rip) && bp_lift(t->proc->bps, rip) == 0) {
+			t->reinsert_bp = rip;
+			return pt_singlestep(t->tid, sig);
+		}
+	}
+	return pt_cont(t->tid, sig);
+}

@@ -1,0 +1,42 @@
+/* Engine parts shared by every engine: what an executed instruction means
+ * for the call stack, signal arrival and handler entry, and calls that run
+ * free (deeper than the depth limit) until their return trap. */
+#ifndef NOSCO_ENGINE_COMMON_H
+#define NOSCO_ENGINE_COMMON_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "session.h"
+
+/* t stopped for signal sig before its next instruction ran: arranges its
+ * delivery, and notes whether a handler of the program will be entered. */
+int engine_signal_arrived(session *s, thread *t, int sig);
+
+/* Lets t run at full speed until the call whose return address is
+ * ret_addr and whose entry stack pointer is entry_sp returns. */
+int engine_run_free(session *s, thread *t, uint64_t ret_addr, uint64_t entry_sp);
+
+/* The instruction in ran and t->regs holds the state after it: records
+ * it and updates the call stack (a call deeper than the limit switches t
+ * to TM_FREE). Returns 0 or a negative errno. */
+int engine_executed(session *s, thread *t, dec_insn *in);
+
+/* After in (already recorded) transferred control: updates the call stack
+ * from t->regs. */
+int engine_transfer(session *s, thread *t, const dec_insn *in);
+
+/* A caught signal was delivered: t->regs is at the handler's first
+ * instruction. Pushes the handler as a call. */
+int engine_enter_handler(session *s, thread *t);
+
+/* Writes t->regs back if an engine changed them. */
+int engine_flush_regs(thread *t);
+
+/* stopped/resume for a thread in TM_FREE mode (resume steps over a
+ * breakpoint with the int3 lifted). */
+int engine_free_stopped(session *s, thread *t, int sig, const siginfo_t *si);
+bool engine_free_check_return(session *s, thread *t);
+int engine_free_resume(session *s, thread *t, int sig);
+
+#endif
