@@ -195,7 +195,7 @@ static void qfmt_csv_field(qfmt *f, const char *s)
 {
 	if (!s)
 		return;
-	if (!s[strcspn(s, ",\"\r\n")] && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+	if (!s[strcspn(s, ",\"\r\n")]) {
 		fputs(s, f->out);
 		return;
 	}

@@ -2,6 +2,7 @@
 #include "nosco/qrun.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -121,6 +122,29 @@ static const char *qrun_directives(sqlite3 *db, const char *p, bool *skip, int *
 	}
 }
 
+/* Past the end of the statement at p: its first ';' that completes it. */
+static const char *qrun_skip_statement(const char *p)
+{
+	size_t len = strlen(p);
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return p + len;
+	memcpy(copy, p, len + 1);
+	for (const char *semi = strchr(p, ';'); semi; semi = strchr(semi + 1, ';')) {
+		size_t n = (size_t)(semi - p) + 1;
+		char saved = copy[n];
+		copy[n] = 0;
+		int done = sqlite3_complete(copy);
+		copy[n] = saved;
+		if (done) {
+			free(copy);
+			return semi + 1;
+		}
+	}
+	free(copy);
+	return p + len;
+}
+
 /* Reports a failure to prepare, with the place SQLite points at. */
 static void qrun_report_prepare(sqlite3 *db, const char *stmt, const qrun_opts *o)
 {
@@ -199,6 +223,10 @@ int qrun_exec(sqlite3 *db, const char *sql, const qrun_opts *o)
 		p = qrun_directives(db, p, &skip, &mode);
 		if (!*p)
 			break;
+		if (skip) { /* not even prepared: it may name a missing table */
+			p = qrun_skip_statement(p);
+			continue;
+		}
 		sqlite3_stmt *st = NULL;
 		const char *tail = NULL;
 		double t0 = qrun_now();
@@ -219,7 +247,7 @@ int qrun_exec(sqlite3 *db, const char *sql, const qrun_opts *o)
 			p = tail;
 			continue;
 		}
-		if (!skip) {
+		{
 			qfmt_mode saved = qfmt_get_mode(o->fmt);
 			if (o->mode_hints && mode >= 0)
 				qfmt_set_mode(o->fmt, (qfmt_mode)mode);
@@ -228,7 +256,7 @@ int qrun_exec(sqlite3 *db, const char *sql, const qrun_opts *o)
 			qfmt_set_mode(o->fmt, saved);
 		}
 		sqlite3_finalize(st);
-		if (o->timer && !skip) {
+		if (o->timer) {
 			getrusage(RUSAGE_SELF, &r1);
 			fprintf(o->diag, "Run Time: real %.3f user %.6f sys %.6f\n", qrun_now() - t0,
 				qrun_tv(r1.ru_utime) - qrun_tv(r0.ru_utime),
