@@ -209,7 +209,10 @@ static int qrun_rows(sqlite3 *db, sqlite3_stmt *st, const qrun_opts *o)
 		fprintf(o->diag, "Interrupted.\n");
 		return QRUN_INTERRUPTED;
 	}
-	fprintf(o->diag, "Error: %s\n", sqlite3_errmsg(db));
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+		fprintf(o->diag, "Error: the trace file is corrupt (%s)\n", sqlite3_errmsg(db));
+	else
+		fprintf(o->diag, "Error: %s\n", sqlite3_errmsg(db));
 	return QRUN_ERROR;
 }
 
