@@ -76,7 +76,7 @@ run() {
 	local db=$tmp/trace.db cmd
 	rm -f "$db" "$db"-*
 	case $engine in
-	block) cmd=("$nosco" run "${stats[@]}" -o "$db" --force -- "$@") ;;
+	default) cmd=("$nosco" run "${stats[@]}" -o "$db" --force -- "$@") ;;
 	step) cmd=("$nosco" run "${stats[@]}" -o "$db" --force --engine step -- "$@") ;;
 	pinned) cmd=("$bare" --pin -- "$@") ;;
 	unpinned) cmd=("$bare" --no-pin -- "$@") ;;
@@ -89,7 +89,7 @@ run() {
 	local secs n=- stops=- bytes=- rss=- name=$engine
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 	case $engine in
-	block | step)
+	default | step)
 		# Instructions recorded, and the engine that ran, from the trace.
 		if [ -s "$db" ]; then
 			n=$(sqlite3 "$db" 'SELECT instructions FROM trace' 2>/dev/null || true)
@@ -136,7 +136,7 @@ for w in "${workloads[@]}"; do
 	bench-compute) cmd=("$compute") ;;
 	"python3 -c pass") cmd=(/usr/bin/python3 -c pass) ;;
 	esac
-	run "$w" block "${cmd[@]}"
+	run "$w" default "${cmd[@]}"
 	# Single-stepping python3 takes 12 min to an hour a run: only with --full.
 	if [ "$w" != "python3 -c pass" ] || [ $full = 1 ]; then
 		run "$w" step "${cmd[@]}"
