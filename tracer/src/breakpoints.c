@@ -14,7 +14,7 @@ struct bp_entry {
 };
 
 struct bp_table {
-	pid_t pid;
+	pid_t pid; /* a stopped thread of the address space, for ptrace */
 	struct bp_entry *slots;
 	size_t cap, used; /* used counts live entries and tombstones */
 	size_t live;
@@ -192,4 +192,9 @@ void bp_forget_range(bp_table *t, uint64_t lo, uint64_t hi)
 			t->live--;
 		}
 	}
+}
+
+void bp_set_accessor(bp_table *t, pid_t tid)
+{
+	t->pid = tid;
 }

@@ -33,6 +33,10 @@ void bp_scrub_copy(const bp_table *t, pid_t other);
 
 bool bp_is_set(const bp_table *t, uint64_t addr);
 
+/* ptrace writes memory through a stopped thread: the table's writes go
+ * through tid (a stopped thread of the process) from now on. */
+void bp_set_accessor(bp_table *t, pid_t tid);
+
 /* Puts the original byte back at a breakpoint without dropping it, so that
  * one thread can execute the real instruction; bp_rearm() writes the int3
  * again. Return 0 or a negative errno. */

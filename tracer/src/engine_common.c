@@ -60,7 +60,8 @@ int engine_transfer(session *s, thread *t, const dec_insn *in)
 	const struct user_regs_struct *r = &t->regs;
 	switch (in->flow) {
 	case DEC_FLOW_NONE:
-		rec_unwind(s, t, r->rsp, false);
+		/* Frames are popped only at transfers (a longjmp's `mov rsp`
+		 * belongs to __longjmp until its jmp), as every engine sees. */
 		return 0;
 	case DEC_FLOW_CALL:
 		if (!rec_call(s, t, NT_CALL_CALL, in->pub.addr, r->rip,

@@ -220,13 +220,33 @@ static binary *find_live_by_base(process *p, uint64_t base, nt_binary_kind kind,
 	return NULL;
 }
 
+/* Walks the link_map list: reports objects not seen before, and, when
+ * consistent is set, unloads the libraries no longer in it. */
+static void scan_link_map(session *s, thread *t, bool consistent);
+
 void ldr_on_brk(session *s, thread *t)
 {
 	process *p = t->proc;
 	int32_t state;
+	p->rescanned = false;
 	if (!p->r_debug || pt_read_exact(p->pid, p->r_debug + R_DEBUG_STATE, &state, 4) < 0 ||
 	    state != RT_CONSISTENT)
 		return;
+	scan_link_map(s, t, true);
+}
+
+void ldr_on_unknown_code(session *s, thread *t)
+{
+	process *p = t->proc;
+	if (!p->r_debug || p->rescanned)
+		return;
+	p->rescanned = true;
+	scan_link_map(s, t, false);
+}
+
+static void scan_link_map(session *s, thread *t, bool consistent)
+{
+	process *p = t->proc;
 	uint64_t lm = 0;
 	if (pt_read_exact(p->pid, p->r_debug + R_DEBUG_MAP, &lm, 8) < 0)
 		return;
@@ -258,7 +278,7 @@ void ldr_on_brk(session *s, thread *t)
 		if (add_binary(s, t, NT_BINARY_LIB, name, l_addr, &d, -1) == 0)
 			seen[p->n_bins - 1] = true;
 	}
-	for (uint32_t i = 0; i < p->n_bins; i++)
+	for (uint32_t i = 0; consistent && i < p->n_bins; i++)
 		if (p->bins[i].live && p->bins[i].kind == NT_BINARY_LIB && !seen[i])
 			unload_binary(s, p, &p->bins[i]);
 	free(seen);

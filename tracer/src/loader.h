@@ -15,6 +15,12 @@ int ldr_exec(session *s, thread *t);
  * loaded and unloaded since the last consistent state. */
 void ldr_on_brk(session *s, thread *t);
 
+/* Code ran at an address no known binary maps. The loader runs code of
+ * the objects it maps (relocation, ifunc resolvers) before it announces
+ * them consistent: read the list as it is, once per loader event, and
+ * report what it already holds. */
+void ldr_on_unknown_code(session *s, thread *t);
+
 /* The id of the live binary that maps addr, or 0. */
 uint32_t ldr_binary_id(const process *p, uint64_t addr);
 

@@ -88,6 +88,10 @@ int rec_insn(session *s, thread *t, dec_insn *insn)
 {
 	if (!insn->announced) {
 		insn->pub.binary_id = ldr_binary_id(t->proc, insn->pub.addr);
+		if (!insn->pub.binary_id) {
+			ldr_on_unknown_code(s, t);
+			insn->pub.binary_id = ldr_binary_id(t->proc, insn->pub.addr);
+		}
 		if (s->h->insn_new)
 			s->h->insn_new(s->h->ctx, &insn->pub);
 		insn->announced = true;
@@ -104,9 +108,12 @@ int rec_insn(session *s, thread *t, dec_insn *insn)
 	return 0;
 }
 
+/* A recorded call gets its id and entry_seq when its first instruction is
+ * reported, so that ids follow entry order across threads. */
 static void report_entry(session *s, thread *t)
 {
 	frame *f = rec_top(t);
+	f->call.id = ++s->next_call_id;
 	f->call.entry_seq = s->seq;
 	t->entry_pending = false;
 	if (s->h->call_enter)
@@ -150,7 +157,6 @@ bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
 	frame *f = &t->frames[t->n_frames++];
 	memset(f, 0, sizeof(*f));
 	f->call = (nt_call){
-		.id = ++s->next_call_id,
 		.thread_id = t->id,
 		.parent_id = parent ? parent->call.id : 0,
 		.depth = parent ? parent->call.depth + 1 : 0,
@@ -166,8 +172,10 @@ bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
 		f->call.recorded = false;
 	if (f->call.recorded) {
 		t->entry_pending = true;
-	} else if (s->h->call_enter) {
-		s->h->call_enter(s->h->ctx, &f->call);
+	} else {
+		f->call.id = ++s->next_call_id;
+		if (s->h->call_enter)
+			s->h->call_enter(s->h->ctx, &f->call);
 	}
 	return f->call.recorded;
 }

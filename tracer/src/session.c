@@ -322,6 +322,7 @@ static int dispatch(struct loop *l, pid_t tid, int status)
 	if (!WIFSTOPPED(status))
 		return 0;
 	s->stops++;
+	bp_set_accessor(t->proc->bps, tid);
 	if (t->reinsert_bp) {
 		bp_rearm(t->proc->bps, t->reinsert_bp);
 		t->reinsert_bp = 0;

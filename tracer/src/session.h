@@ -35,6 +35,7 @@ typedef struct process {
 	uint32_t n_bins, cap_bins;
 	uint64_t r_debug; /* address of the loader's r_debug, or 0 */
 	uint64_t r_brk;   /* address of _dl_debug_state, or 0 */
+	bool rescanned;   /* link_map read for unknown code since the last r_brk */
 	struct sblock_cache *sblocks; /* block engine: decoded runs by address */
 	uint32_t threads_alive;
 	bool exited;
