@@ -24,7 +24,8 @@ static const char run_usage[] =
 	"  -f, --force         replace FILE if it is an existing trace\n"
 	"  --depth N           record instructions only in calls at depth <= N\n"
 	"                      (the thread's first function is depth 0)\n"
-	"  --engine step|block how to advance the program (default: step)\n"
+	"  --engine block|step block: one stop per straight-line run (default);\n"
+	"                      step: single-step every instruction (reference)\n"
 	"  --no-pin            do not pin tracer and program to one CPU\n"
 	"  --stats             print instruction and stop counts on stderr\n"
 	"  -h, --help          show this help\n";
@@ -160,7 +161,7 @@ int cmd_run(int argc, char **argv)
 	bool force = false, stats = false;
 	nt_options opts;
 	nt_options_init(&opts);
-	const char *engine = "step";
+	const char *engine = "block";
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];

@@ -95,8 +95,9 @@ CREATE TABLE instructions (
     line        INTEGER
 );
 
--- Distinct straight-line sequences: instructions executed one after the
--- other, the last one possibly a control transfer.
+-- Distinct runs: instructions executed one after the other, through
+-- not-taken conditional jumps and direct jmps; the last one is the transfer
+-- that ended the run (a taken branch, call, ret, indirect jmp, syscall...).
 CREATE TABLE blocks (
     id    INTEGER PRIMARY KEY,
     addr  INTEGER NOT NULL,

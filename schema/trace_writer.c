@@ -59,7 +59,7 @@ typedef struct ev {
 	} u;
 } ev;
 
-enum { BATCH_EVENTS = 8192, MAX_QUEUED = 32 };
+enum { BATCH_EVENTS = 8192, MAX_QUEUED = 8 };
 
 typedef struct batch {
 	struct batch *next;
@@ -891,7 +891,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	char pragmas[256];
 	snprintf(pragmas, sizeof(pragmas),
 		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA user_version=%d;"
-		 "PRAGMA cache_size=-65536;",
+		 "PRAGMA cache_size=-16384;",
 		 NOSCO_SCHEMA_VERSION);
 	if (exec_sql(w->db, pragmas, sql_err, sizeof(sql_err)) < 0 ||
 	    exec_sql(w->db, "BEGIN", sql_err, sizeof(sql_err)) < 0 ||

@@ -68,6 +68,21 @@ int engine_transfer(session *s, thread *t, const dec_insn *in)
 			      in->pub.addr + in->pub.size, r->rsp))
 			return engine_run_free(s, t, in->pub.addr + in->pub.size, r->rsp);
 		return 0;
+	case DEC_FLOW_JCC:
+	case DEC_FLOW_LOOP:
+		/* Not taken: execution goes on in sequence, and so does the run. */
+		if (r->rip == in->pub.addr + in->pub.size)
+			return 0;
+		rec_flush(s, t);
+		return 0;
+	case DEC_FLOW_JMP:
+		/* A direct jmp always goes to the same place: a run through it is
+		 * still fixed by its first instruction and its length. */
+		if (in->op_kind == DEC_OP_IMM)
+			return 0;
+		rec_flush(s, t);
+		rec_unwind(s, t, r->rsp, false);
+		return 0;
 	default: /* any other transfer, or an instruction of unknown size */
 		rec_flush(s, t);
 		rec_unwind(s, t, r->rsp, in->flow == DEC_FLOW_RET);

@@ -8,6 +8,8 @@
 
 /* Distinct blocks, keyed by (first instruction id, count): runs never cross
  * a control transfer, so that pair fixes the whole sequence. */
+enum { MAX_RUN_INSNS = 1 << 16 };
+
 struct blk_entry {
 	uint32_t first, count, id;
 };
@@ -96,6 +98,8 @@ int rec_insn(session *s, thread *t, dec_insn *insn)
 			s->h->insn_new(s->h->ctx, &insn->pub);
 		insn->announced = true;
 	}
+	if (t->n_run == MAX_RUN_INSNS) /* e.g. a `jmp .` loop: split it */
+		rec_flush(s, t);
 	if (t->n_run == t->cap_run) {
 		uint32_t cap = t->cap_run ? t->cap_run * 2 : 64;
 		uint32_t *run = realloc(t->run, cap * sizeof(*run));

@@ -14,7 +14,11 @@ void rec_fini(session *s);
  * instruction to the handler the first time). Returns 0 or -ENOMEM. */
 int rec_insn(session *s, thread *t, dec_insn *insn);
 
-/* Ends t's current run: reports it as one block execution. */
+/* Ends t's current run: reports it as one block execution. A run is a
+ * sequence of instructions fixed by its first one and its length: it goes
+ * on through not-taken conditional jumps and direct jmps, and ends at any
+ * other transfer (and when a signal cuts it). Every engine ends runs at the
+ * same places, through engine_transfer(). */
 void rec_flush(session *s, thread *t);
 
 /* Pushes a call on t's shadow stack (flushing the run first). The callee's

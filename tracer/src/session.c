@@ -29,7 +29,7 @@ void nt_request_stop(void)
 
 void nt_options_init(nt_options *o)
 {
-	*o = (nt_options){ .engine = NT_ENGINE_STEP, .max_depth = UINT32_MAX, .pin_cpu = true };
+	*o = (nt_options){ .engine = NT_ENGINE_BLOCK, .max_depth = UINT32_MAX, .pin_cpu = true };
 }
 
 void session_fail(session *s, const char *fmt, ...)
