@@ -3,7 +3,9 @@
 -- @arg at file_line
 -- FILE matches the whole recorded path or its last components (fib.c,
 -- samples/fib.c). One row per straight-line run that went through the line.
-WITH li AS (
+-- CROSS JOIN keeps the loops in this order (line -> blocks -> runs), so the
+-- work is proportional to the line's executions, not to the trace.
+WITH li AS MATERIALIZED (
   SELECT i.id, i.addr
   FROM source_files sf
   JOIN instructions i ON i.file_id = sf.id AND i.line = :at_line
@@ -12,8 +14,8 @@ WITH li AS (
 runs AS (
   SELECT e.seq + min(bi.idx) AS seq, count(*) AS insns, min(li.addr) AS addr
   FROM li
-  JOIN block_instructions bi ON bi.instruction_id = li.id
-  JOIN exec_blocks e ON e.block_id = bi.block_id
+  CROSS JOIN block_instructions bi ON bi.instruction_id = li.id
+  CROSS JOIN exec_blocks e ON e.block_id = bi.block_id
   GROUP BY e.seq
 )
 SELECT r.seq                                          AS seq,

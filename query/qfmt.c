@@ -21,7 +21,8 @@ struct qfmt {
 	char **names;
 	size_t *width;
 	qfmt_cell *buf; /* table/box: rows kept to size the columns */
-	size_t nbuf, cap;
+	size_t nbuf; /* rows kept */
+	size_t cap;  /* cells allocated in buf */
 	size_t nrows; /* rows of the current result so far */
 };
 
@@ -303,9 +304,10 @@ int qfmt_row(qfmt *f, sqlite3_stmt *st)
 				free(row[i].text);
 			break;
 		}
-		if (f->nbuf == f->cap) {
-			size_t cap = f->cap ? f->cap * 2 : 64;
-			qfmt_cell *b = realloc(f->buf, cap * (size_t)(f->ncol ? f->ncol : 1) * sizeof(*b));
+		size_t need = (f->nbuf + 1) * (size_t)f->ncol; /* cells */
+		if (need > f->cap) {
+			size_t cap = need * 2 > 64 ? need * 2 : 64;
+			qfmt_cell *b = realloc(f->buf, cap * sizeof(*b));
 			if (!b)
 				return -1;
 			f->buf = b;
