@@ -141,12 +141,17 @@ void rec_flush(session *s, thread *t)
 	t->n_run = 0;
 }
 
+void rec_settle(session *s, thread *t)
+{
+	rec_flush(s, t);
+	if (t->entry_pending)
+		report_entry(s, t);
+}
+
 bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
 	      uint64_t target, uint64_t return_addr, uint64_t entry_sp)
 {
-	rec_flush(s, t);
-	if (t->entry_pending) /* a call with no instruction of its own yet */
-		report_entry(s, t);
+	rec_settle(s, t);
 	if (t->n_frames == t->cap_frames) {
 		uint32_t cap = t->cap_frames ? t->cap_frames * 2 : 64;
 		frame *frames = realloc(t->frames, cap * sizeof(*frames));

@@ -21,6 +21,10 @@ int rec_insn(session *s, thread *t, dec_insn *insn);
  * same places, through engine_transfer(). */
 void rec_flush(session *s, thread *t);
 
+/* Ends t's current run and reports its top call if that was pending, so
+ * the call has its id (e.g. as the creator of a new thread). */
+void rec_settle(session *s, thread *t);
+
 /* Pushes a call on t's shadow stack (flushing the run first). The callee's
  * first instruction is at target; entry_sp is rsp there. Returns true when
  * the call is recorded inside, false when it is deeper than the depth limit

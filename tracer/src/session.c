@@ -150,6 +150,8 @@ static int thread_start(session *s, thread *t, thread *parent)
 	if (r < 0)
 		return r;
 	t->started = true;
+	if (parent)
+		rec_settle(s, parent);
 	if (s->h->thread_start) {
 		frame *pf = parent ? rec_top(parent) : NULL;
 		nt_thread nt = { .id = t->id, .process_id = t->proc->id, .tid = t->tid,
