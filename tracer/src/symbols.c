@@ -21,6 +21,11 @@ struct module {
 
 struct nt_symbolizer {
 	Dwfl *dwfl;
+	/* The last symbol found: instructions are looked up mostly in address
+	 * order, and libdwfl searches a symbol table linearly. */
+	Dwfl_Module *last_mod;
+	const char *last_name;
+	uint64_t last_lo, last_hi;
 	struct module *mods;
 	size_t n_mods, cap_mods;
 };
@@ -92,6 +97,7 @@ int nt_sym_add(nt_symbolizer *sym, uint32_t binary_id, const char *path, int ima
 	if (!m->path)
 		return -ENOMEM;
 	sym->n_mods++;
+	sym->last_mod = NULL;
 	dwfl_report_begin_add(sym->dwfl);
 	report(sym->dwfl, m);
 	dwfl_report_end(sym->dwfl, NULL, NULL);
@@ -107,6 +113,7 @@ void nt_sym_remove(nt_symbolizer *sym, uint32_t binary_id)
 	Dwfl *dwfl = new_dwfl(sym);
 	if (!dwfl)
 		return;
+	sym->last_mod = NULL;
 	dwfl_end(sym->dwfl);
 	sym->dwfl = dwfl;
 	dwfl_report_begin(dwfl);
@@ -124,13 +131,25 @@ bool nt_sym_lookup(nt_symbolizer *sym, uint64_t addr, nt_symbol *out)
 		return false;
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	out->binary_id = modname ? (uint32_t)strtoul(modname, NULL, 10) : 0;
-	GElf_Off off;
-	GElf_Sym s;
-	const char *name = dwfl_module_addrinfo(mod, addr, &off, &s, NULL, NULL, NULL);
-	if (name && GELF_ST_TYPE(s.st_info) != STT_SECTION) {
-		out->raw_name = name;
-		out->addr = addr - off;
-		out->size = s.st_size;
+	if (mod == sym->last_mod && addr >= sym->last_lo && addr < sym->last_hi) {
+		out->raw_name = sym->last_name;
+		out->addr = sym->last_lo;
+		out->size = sym->last_hi - sym->last_lo;
+	} else {
+		GElf_Off off;
+		GElf_Sym s;
+		const char *name = dwfl_module_addrinfo(mod, addr, &off, &s, NULL, NULL, NULL);
+		if (name && GELF_ST_TYPE(s.st_info) != STT_SECTION) {
+			out->raw_name = name;
+			out->addr = addr - off;
+			out->size = s.st_size;
+			if (s.st_size) {
+				sym->last_mod = mod;
+				sym->last_name = name;
+				sym->last_lo = out->addr;
+				sym->last_hi = out->addr + s.st_size;
+			}
+		}
 	}
 	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
 	if (line) {
