@@ -330,3 +330,20 @@ void dec_invalidate(dec_cache *c, uint64_t lo, uint64_t hi)
 	}
 	free(old);
 }
+
+void dec_forget(dec_cache *c, uint64_t addr)
+{
+	size_t i = slot_of(c, addr);
+	while (c->slots[i] && c->slots[i]->pub.addr != addr)
+		i = (i + 1) & (c->cap - 1);
+	if (!c->slots[i])
+		return;
+	c->slots[i] = NULL;
+	c->used--;
+	/* Re-place the rest of the probe cluster so lookups still find it. */
+	for (size_t j = (i + 1) & (c->cap - 1); c->slots[j]; j = (j + 1) & (c->cap - 1)) {
+		dec_insn *e = c->slots[j];
+		c->slots[j] = NULL;
+		insert_slot(c->slots, c->cap, e, c);
+	}
+}

@@ -33,6 +33,7 @@ typedef struct dec_insn {
 	bool rep_string;    /* rep/repne-prefixed string instruction */
 	bool announced;     /* reported to the handler already */
 	bool armed;         /* block engine holds an int3 here */
+	bool generated;     /* outside every loaded binary: JIT or data */
 	uint16_t cs_id;     /* capstone instruction id (which jcc, ...) */
 	dec_operand_kind op_kind;
 	uint64_t target;
@@ -62,6 +63,9 @@ dec_insn *dec_decode(dec_cache *c, uint64_t addr, const uint8_t *code, size_t av
 /* Records the size of an undecodable instruction, learned by stepping it:
  * from then on it is an ordinary straight-line instruction. */
 void dec_set_size(dec_insn *insn, uint8_t size);
+
+/* Forgets the cached instruction at addr (its bytes changed). */
+void dec_forget(dec_cache *c, uint64_t addr);
 
 /* Forgets cached instructions in [lo, hi) (code unmapped or rewritten).
  * Forgotten entries stay allocated until dec_destroy. */

@@ -141,7 +141,7 @@ static sblock *block_at(process *p, uint64_t addr)
 	bool capped = true;
 	for (uint64_t a = addr; n < MAX_RUN;) {
 		dec_insn *in = session_decode(p, a);
-		if (!in)
+		if (!in || in->generated)
 			break;
 		tmp[n++] = in;
 		if (in->flow != DEC_FLOW_NONE) {
@@ -259,7 +259,13 @@ static int block_resume(session *s, thread *t)
 		uint64_t rip = t->regs.rip;
 		if (rip == p->r_brk)
 			ldr_on_brk(s, t);
-		sblock *b = block_at(p, rip);
+		dec_insn *first = session_decode(p, rip);
+		if (first && first->generated) {
+			/* Code made at run time may change under us: no int3 in it,
+			 * no cached run; step it, checking its bytes each time. */
+			return step_one(t, first, sig);
+		}
+		sblock *b = first ? block_at(p, rip) : NULL;
 		if (!b) {
 			session_fail(s, "cannot read the code at 0x%" PRIx64 " of thread %d", rip,
 				     t->tid);

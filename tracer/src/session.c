@@ -50,13 +50,24 @@ int thread_fetch_regs(thread *t)
 dec_insn *session_decode(process *p, uint64_t addr)
 {
 	dec_insn *insn = dec_lookup(p->dec, addr);
-	if (insn)
+	if (insn && !insn->generated)
 		return insn;
 	uint8_t code[15];
 	ssize_t n = bp_read_code(p->bps, addr, code, sizeof(code));
 	if (n <= 0)
 		return NULL;
-	return dec_decode(p->dec, addr, code, (size_t)n);
+	if (insn) {
+		/* Generated code can be rewritten: reuse the decoding only while
+		 * the bytes are the same. */
+		if ((size_t)n >= insn->pub.size && insn->pub.size &&
+		    !memcmp(code, insn->pub.bytes, insn->pub.size))
+			return insn;
+		dec_forget(p->dec, addr);
+	}
+	insn = dec_decode(p->dec, addr, code, (size_t)n);
+	if (insn)
+		insn->generated = !ldr_binary_id(p, addr);
+	return insn;
 }
 
 /* ---- tables ---- */
