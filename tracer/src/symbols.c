@@ -3,6 +3,8 @@
 
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +13,21 @@
 /* From libstdc++ (the C++ ABI); declared here to keep this file C. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* A PLT entry, named like objdump and gdb do: "puts@plt". */
+struct plt_entry {
+	uint64_t addr;
+	char *name;
+};
+
 struct module {
 	uint32_t binary_id;
 	char *path;
 	int image_fd;
 	uint64_t base;
 	bool live;
+	struct plt_entry *plt;
+	size_t n_plt;
+	uint64_t plt_lo, plt_hi; /* the PLT section holding them */
 };
 
 struct nt_symbolizer {
@@ -46,6 +57,7 @@ nt_symbolizer *nt_sym_create(void)
 	nt_symbolizer *sym = calloc(1, sizeof(*sym));
 	if (!sym)
 		return NULL;
+	elf_version(EV_CURRENT);
 	sym->dwfl = new_dwfl(sym);
 	if (!sym->dwfl) {
 		free(sym);
@@ -61,12 +73,95 @@ void nt_sym_destroy(nt_symbolizer *sym)
 		return;
 	dwfl_end(sym->dwfl);
 	for (size_t i = 0; i < sym->n_mods; i++) {
+		for (size_t k = 0; k < sym->mods[i].n_plt; k++)
+			free(sym->mods[i].plt[k].name);
+		free(sym->mods[i].plt);
 		free(sym->mods[i].path);
 		if (sym->mods[i].image_fd >= 0)
 			close(sym->mods[i].image_fd);
 	}
 	free(sym->mods);
 	free(sym);
+}
+
+static Elf_Scn *section_named(Elf *elf, size_t shstrndx, const char *name, GElf_Shdr *sh)
+{
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		const char *n = gelf_getshdr(scn, sh) ? elf_strptr(elf, shstrndx, sh->sh_name) : NULL;
+		if (n && !strcmp(n, name))
+			return scn;
+	}
+	return NULL;
+}
+
+/* Names the PLT entries of m from its .rela.plt: entry i of .plt.sec (or
+ * entry i + 1 of .plt, whose entry 0 is the resolver stub) jumps through
+ * the GOT slot of relocation i. Symbol tables have no names for them, and
+ * every call into a shared library goes through one. */
+static void load_plt(struct module *m)
+{
+	int fd = m->image_fd >= 0 ? dup(m->image_fd) : open(m->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	size_t shstrndx;
+	GElf_Shdr rela_sh, plt_sh, dynsym_sh;
+	Elf_Scn *rela, *plt, *dynsym;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) < 0 ||
+	    !(rela = section_named(elf, shstrndx, ".rela.plt", &rela_sh)))
+		goto out;
+	size_t first = 0;
+	plt = section_named(elf, shstrndx, ".plt.sec", &plt_sh);
+	if (!plt) {
+		plt = section_named(elf, shstrndx, ".plt", &plt_sh);
+		first = 1;
+	}
+	dynsym = elf_getscn(elf, rela_sh.sh_link);
+	if (!plt || !dynsym || !gelf_getshdr(dynsym, &dynsym_sh) || !rela_sh.sh_entsize)
+		goto out;
+	Elf_Data *rd = elf_getdata(rela, NULL), *sd = elf_getdata(dynsym, NULL);
+	size_t n = rela_sh.sh_size / rela_sh.sh_entsize;
+	uint64_t entsize = 16;
+	if (!rd || !sd || (first + n) * entsize > plt_sh.sh_size)
+		goto out;
+	m->plt = calloc(n, sizeof(*m->plt));
+	for (size_t i = 0; m->plt && i < n; i++) {
+		GElf_Rela r;
+		GElf_Sym sym;
+		if (!gelf_getrela(rd, (int)i, &r) ||
+		    !gelf_getsym(sd, (int)GELF_R_SYM(r.r_info), &sym))
+			continue;
+		const char *name = elf_strptr(elf, dynsym_sh.sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		size_t len = strlen(name) + 5;
+		char *full = malloc(len);
+		if (!full)
+			continue;
+		snprintf(full, len, "%s@plt", name);
+		m->plt[m->n_plt++] = (struct plt_entry){
+			m->base + plt_sh.sh_addr + (first + i) * entsize, full };
+	}
+	m->plt_lo = m->base + plt_sh.sh_addr;
+	m->plt_hi = m->plt_lo + plt_sh.sh_size;
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+}
+
+/* The PLT entry of a live module that contains addr, or NULL. */
+static const struct plt_entry *plt_lookup(const nt_symbolizer *sym, uint64_t addr)
+{
+	for (size_t i = 0; i < sym->n_mods; i++) {
+		const struct module *m = &sym->mods[i];
+		if (!m->live || addr < m->plt_lo || addr >= m->plt_hi)
+			continue;
+		for (size_t k = 0; k < m->n_plt; k++)
+			if (addr >= m->plt[k].addr && addr < m->plt[k].addr + 16)
+				return &m->plt[k];
+	}
+	return NULL;
 }
 
 static void report(Dwfl *dwfl, const struct module *m)
@@ -97,6 +192,7 @@ int nt_sym_add(nt_symbolizer *sym, uint32_t binary_id, const char *path, int ima
 	if (!m->path)
 		return -ENOMEM;
 	sym->n_mods++;
+	load_plt(m);
 	sym->last_mod = NULL;
 	dwfl_report_begin_add(sym->dwfl);
 	report(sym->dwfl, m);
@@ -126,6 +222,7 @@ void nt_sym_remove(nt_symbolizer *sym, uint32_t binary_id)
 bool nt_sym_lookup(nt_symbolizer *sym, uint64_t addr, nt_symbol *out)
 {
 	memset(out, 0, sizeof(*out));
+	const struct plt_entry *plt = NULL;
 	Dwfl_Module *mod = dwfl_addrmodule(sym->dwfl, addr);
 	if (!mod)
 		return false;
@@ -135,7 +232,7 @@ bool nt_sym_lookup(nt_symbolizer *sym, uint64_t addr, nt_symbol *out)
 		out->raw_name = sym->last_name;
 		out->addr = sym->last_lo;
 		out->size = sym->last_hi - sym->last_lo;
-	} else {
+	} else if (!(plt = plt_lookup(sym, addr))) {
 		GElf_Off off;
 		GElf_Sym s;
 		const char *name = dwfl_module_addrinfo(mod, addr, &off, &s, NULL, NULL, NULL);
@@ -150,6 +247,11 @@ bool nt_sym_lookup(nt_symbolizer *sym, uint64_t addr, nt_symbol *out)
 				sym->last_hi = out->addr + s.st_size;
 			}
 		}
+	}
+	if (plt) {
+		out->raw_name = plt->name;
+		out->addr = plt->addr;
+		out->size = 16;
 	}
 	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
 	if (line) {
