@@ -28,8 +28,9 @@ enum {
 	MAX_EMULATED = 64,   /* transfers emulated in a row before letting go */
 };
 
-/* A decoded straight-line run: insns[n-1] is a control transfer unless the
- * run was capped (length limit or unreadable code after it). */
+/* A decoded straight-line run, in execution order (through direct jmps):
+ * insns[n-1] is a control transfer unless the run was capped (length limit
+ * or unreadable code after it). Addresses in it are distinct. */
 typedef struct sblock {
 	uint64_t addr;
 	uint32_t n;
@@ -126,8 +127,17 @@ static sblock *cache_find(struct sblock_cache *c, uint64_t addr)
 	}
 }
 
-/* The run starting at addr, decoded on first use; NULL if no instruction
- * can be read there. */
+static bool contains(dec_insn *const *insns, uint32_t n, uint64_t addr)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (insns[i]->pub.addr == addr)
+			return true;
+	return false;
+}
+
+/* The run starting at addr, decoded on first use: up to the next control
+ * transfer, following direct jmps (each address at most once); NULL if no
+ * instruction can be read there. */
 static sblock *block_at(process *p, uint64_t addr)
 {
 	struct sblock_cache *c = cache_of(p);
@@ -144,6 +154,13 @@ static sblock *block_at(process *p, uint64_t addr)
 		if (!in || in->generated)
 			break;
 		tmp[n++] = in;
+		if (in->flow == DEC_FLOW_JMP && in->op_kind == DEC_OP_IMM &&
+		    !contains(tmp, n, in->target)) {
+			/* A direct jmp always goes to the same place: the CPU may
+			 * take it, and the run goes on at its target. */
+			a = in->target;
+			continue;
+		}
 		if (in->flow != DEC_FLOW_NONE) {
 			capped = false;
 			break;
