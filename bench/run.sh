@@ -17,8 +17,10 @@
 # Workloads, in this order: /bin/true, ls /, bench-compute, python3 -c pass.
 # For each: nosco-sql run (default engine), nosco-sql run --engine step,
 # bare-step --pin, bare-step --no-pin. Every run gets the same environment
-# (env -i PATH=/usr/bin:/bin HOME=$HOME) and writes the program's output to a
-# file. Progress goes to stderr, the table to stdout.
+# (env -i PATH=/usr/bin:/bin HOME=$HOME), no address-space randomization
+# (setarch -R: otherwise glibc's paths, and so the counts, vary a little from
+# run to run), and writes the program's output to a file. Progress goes to
+# stderr, the table to stdout.
 #
 # Needs /usr/bin/time (apt-get install time) for peak RSS and sqlite3
 # (apt-get install sqlite3) to read the trace.
@@ -83,7 +85,7 @@ run() {
 	esac
 	echo "run.sh: $label: $engine ..." >&2
 	local t0=$EPOCHREALTIME rc=0
-	env -i PATH=/usr/bin:/bin HOME="$HOME" /usr/bin/time -f %M -o "$tmp/rss" \
+	env -i PATH=/usr/bin:/bin HOME="$HOME" setarch -R /usr/bin/time -f %M -o "$tmp/rss" \
 		"${cmd[@]}" >"$tmp/out" 2>"$tmp/err" || rc=$?
 	local t1=$EPOCHREALTIME
 	local secs n=- stops=- bytes=- rss=- name=$engine
