@@ -5,6 +5,10 @@
  *
  *   bare-step [--pin|--no-pin] -- PROG [ARGS...]
  *
+ * --pin (the default) puts the tracer and PROG on one CPU before the fork:
+ * single-stepping is several times faster when no cross-CPU wake-up is
+ * involved (shared/notes/ptrace-costs.md).
+ *
  * Prints "instructions=N steps=S seconds=T" on stdout once PROG has exited,
  * and exits with PROG's exit status (128 + signal if it was killed).
  *
@@ -16,11 +20,11 @@
  * step that leaves the thread at the same rip on a rep-prefixed string
  * instruction: that is one more iteration of the same execution (single-
  * stepping traps once per iteration), so N counts the instruction once while
- * S counts every step. Event stops (clone, exec), group-stops and signal-
- * delivery stops move nothing and count nothing. An instruction that was
- * about to run when a signal diverted the thread into a handler did not
- * execute: it is counted again when the handler returns to it, so its first
- * observation is taken back.
+ * S counts every PTRACE_SINGLESTEP request (one per stop). Event stops
+ * (clone, exec), group-stops and signal-delivery stops move nothing and count
+ * nothing. An instruction that was about to run when a signal diverted the
+ * thread into a handler did not execute: it is counted again when the
+ * handler returns to it, so its first observation is taken back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
