@@ -2,6 +2,12 @@
 -- @about One call in detail, then its backtrace: the chain of calls that led to it, with call sites.
 -- @arg id int
 -- @mode line
+WITH r AS (
+  SELECT c.*,
+         coalesce((SELECT n.id FROM calls n WHERE n.id > c.id AND n.entry_seq >= c.exit_seq
+                    ORDER BY n.id LIMIT 1), 9223372036854775807) AS end_id
+  FROM calls c WHERE c.id = :id
+)
 SELECT c.id                                              AS call,
        c.thread_id                                       AS thread,
        coalesce(f.name, printf('0x%x', c.addr))          AS function,
@@ -22,13 +28,11 @@ SELECT c.id                                              AS call,
        c.recorded                                        AS recorded,
        c.instructions                                    AS insns_self,
        (SELECT sum(d.instructions) FROM calls d
-         WHERE d.thread_id = c.thread_id AND d.entry_seq >= c.entry_seq
-           AND d.entry_seq < coalesce(c.exit_seq, 9223372036854775807)) AS insns_total,
+         WHERE d.id >= c.id AND d.id < c.end_id AND d.thread_id = c.thread_id) AS insns_total,
        (SELECT count(*) FROM calls d WHERE d.parent_id = c.id) AS subcalls
-FROM calls c
+FROM r c
 LEFT JOIN functions f ON f.id = c.function_id
-LEFT JOIN binaries b ON b.id = f.binary_id
-WHERE c.id = :id;
+LEFT JOIN binaries b ON b.id = f.binary_id;
 
 -- Backtrace from the recorded parent chain: frame 0 is the call itself,
 -- called_from the place in its caller that called it.

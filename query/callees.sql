@@ -12,9 +12,9 @@ SELECT coalesce(f.name, printf('0x%x', c.addr)) AS callee,
        sum(c.instructions)                    AS exclusive,
        min(c.id)                              AS first_call
 FROM calls p
-JOIN target t ON p.function_id = t.id
-JOIN calls c ON c.parent_id = p.id
+CROSS JOIN calls c ON c.parent_id = p.id
 LEFT JOIN functions f ON f.id = c.function_id
 LEFT JOIN binaries b ON b.id = f.binary_id
+WHERE p.function_id IN (SELECT id FROM target)
 GROUP BY c.function_id, CASE WHEN c.function_id IS NULL THEN c.addr END
 ORDER BY calls DESC, callee;

@@ -13,9 +13,9 @@ SELECT coalesce(pf.name, CASE WHEN p.id IS NULL THEN '(thread start)'
        count(DISTINCT c.call_site)            AS call_sites,
        min(c.id)                              AS first_call
 FROM calls c
-JOIN target t ON c.function_id = t.id
 LEFT JOIN calls p ON p.id = c.parent_id
 LEFT JOIN functions pf ON pf.id = p.function_id
 LEFT JOIN binaries pb ON pb.id = pf.binary_id
+WHERE c.function_id IN (SELECT id FROM target)
 GROUP BY p.function_id, CASE WHEN p.function_id IS NULL THEN p.addr END
 ORDER BY calls DESC, caller;

@@ -2,13 +2,14 @@
 -- @about The call tree under call ID, indented by depth, with call ids and symbols.
 -- @arg id int
 -- @arg depth int optional --depth
--- A call's sub-tree is the calls of its thread that entered between its
--- entry and its exit, so this is one range scan of calls_by_thread, already
--- in tree order.
+-- Call ids follow the order of entry, so a call's sub-tree is the calls of
+-- its thread whose ids run from its own to the first call that entered after
+-- it returned: one range of the primary key, already in tree order.
 WITH r AS (
-  SELECT id, thread_id, depth, entry_seq,
-         coalesce(exit_seq, 9223372036854775807) AS end_seq
-  FROM calls WHERE id = :id
+  SELECT c.id, c.thread_id, c.depth,
+         coalesce((SELECT n.id FROM calls n WHERE n.id > c.id AND n.entry_seq >= c.exit_seq
+                    ORDER BY n.id LIMIT 1), 9223372036854775807) AS end_id
+  FROM calls c WHERE c.id = :id
 )
 SELECT c.id                                                  AS call,
        substr(printf('%*s', 2 * (c.depth - r.depth), ''), 1, 2 * (c.depth - r.depth))
@@ -19,9 +20,8 @@ SELECT c.id                                                  AS call,
        c.instructions                                        AS insns,
        CASE WHEN c.recorded THEN c.end_kind ELSE 'not recorded' END AS ended
 FROM r
-JOIN calls c ON c.thread_id = r.thread_id
-            AND c.entry_seq >= r.entry_seq AND c.entry_seq < r.end_seq
+JOIN calls c ON c.id >= r.id AND c.id < r.end_id AND c.thread_id = r.thread_id
 LEFT JOIN functions f ON f.id = c.function_id
 LEFT JOIN binaries b ON b.id = f.binary_id
 WHERE :depth IS NULL OR c.depth - r.depth <= :depth
-ORDER BY c.entry_seq, c.id;
+ORDER BY c.id;

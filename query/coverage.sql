@@ -1,7 +1,9 @@
 -- @usage coverage
 -- @about Code coverage per binary, then per function: distinct instructions executed, their bytes, against the size of the code.
 -- instructions holds each distinct executed instruction once, so coverage
--- is a GROUP BY over it.
+-- is a GROUP BY over it. A binary's insns and bytes count all its executed
+-- code (PLT stubs included); its percent, like a function's, is executed
+-- bytes inside known functions over their size.
 WITH x AS (
   SELECT binary_id, function_id, count(*) AS insns, sum(size) AS bytes
   FROM instructions GROUP BY binary_id, function_id
@@ -12,6 +14,7 @@ fs AS (
 ),
 bx AS (
   SELECT binary_id, sum(insns) AS insns, sum(bytes) AS bytes,
+         sum(CASE WHEN function_id IS NOT NULL THEN bytes END) AS fbytes,
          count(function_id) AS functions_run
   FROM x GROUP BY binary_id
 )
@@ -24,7 +27,7 @@ SELECT scope, binary, function, functions, size, insns, bytes, percent FROM (
          fs.size                         AS size,
          coalesce(bx.insns, 0)           AS insns,
          coalesce(bx.bytes, 0)           AS bytes,
-         round(100.0 * bx.bytes / nullif(fs.size, 0), 1) AS percent
+         round(100.0 * bx.fbytes / nullif(fs.size, 0), 1) AS percent
   FROM binaries b
   LEFT JOIN fs ON fs.binary_id = b.id
   LEFT JOIN bx ON bx.binary_id = b.id

@@ -2,10 +2,11 @@
 -- @about The instructions a call executed, in order, disassembled, with function and file:line; its sub-calls inline, one line each.
 -- @arg id int
 -- Two ordered streams merged by SQLite (MERGE (UNION ALL)): the call's own
--- instructions, segment by segment (ordered by segments_by_call and the
--- exec_blocks and block_instructions keys, so no sorting: rows come out as
--- they are read), and its direct sub-calls, each placed after the segment
--- of the call that made it.
+-- instructions, segment by segment (the segments between its entry and exit
+-- seq, then the exec_blocks and block_instructions keys: all primary-key
+-- order, so no sorting and rows come out as they are read), and its direct
+-- sub-calls (calls_by_parent), each placed after the segment of the call
+-- that made it. CROSS JOIN keeps the loops in that order.
 SELECT seq, address, function, disasm, source FROM (
   SELECT s.first_seq                                      AS k1,
          e.seq                                            AS k2,
@@ -18,19 +19,24 @@ SELECT seq, address, function, disasm, source FROM (
               ELSE i.mnemonic || ' ' || i.operands END    AS disasm,
          replace(sf.path, rtrim(sf.path, replace(sf.path, '/', '')), '')
            || ':' || i.line                               AS source
-  FROM exec_segments s
-  JOIN exec_blocks e
+  FROM calls cc
+  CROSS JOIN exec_segments s
+    ON s.first_seq >= cc.entry_seq
+   AND s.first_seq < coalesce(cc.exit_seq, 9223372036854775807)
+   AND s.call_id = cc.id
+  CROSS JOIN exec_blocks e
     ON e.seq >= s.first_seq
    AND e.seq < coalesce((SELECT min(n.first_seq) FROM exec_segments n
                           WHERE n.first_seq > s.first_seq), 9223372036854775807)
-  JOIN block_instructions bi ON bi.block_id = e.block_id
-  JOIN instructions i ON i.id = bi.instruction_id
+  CROSS JOIN block_instructions bi ON bi.block_id = e.block_id
+  CROSS JOIN instructions i ON i.id = bi.instruction_id
   LEFT JOIN functions f ON f.id = i.function_id
   LEFT JOIN source_files sf ON sf.id = i.file_id
-  WHERE s.call_id = :id
+  WHERE cc.id = :id
   UNION ALL
-  SELECT (SELECT max(s.first_seq) FROM exec_segments s
-           WHERE s.call_id = c.parent_id AND s.first_seq < c.entry_seq),
+  SELECT (SELECT s.first_seq FROM exec_segments s
+           WHERE s.first_seq < c.entry_seq AND s.call_id = c.parent_id
+           ORDER BY s.first_seq DESC LIMIT 1),
          c.entry_seq,
          -1,
          c.entry_seq,

@@ -4,7 +4,7 @@
 -- Calls into code without a symbol are grouped by entry address.
 -- In a trace with a single thread, a call's inclusive count is
 -- exit_seq - entry_seq; with several threads, whose instructions interleave
--- in seq, it is the sum over the call's sub-tree.
+-- in seq, it is the sum over the call's sub-tree (a range of call ids).
 WITH m(multi) AS (SELECT (SELECT count(*) FROM threads) > 1),
 s AS (
   SELECT c.function_id AS fid,
@@ -16,8 +16,10 @@ s AS (
                     AND (c.function_id IS NOT NULL OR p.addr = c.addr) THEN 0
                WHEN m.multi THEN
                  (SELECT sum(d.instructions) FROM calls d
-                   WHERE d.thread_id = c.thread_id AND d.entry_seq >= c.entry_seq
-                     AND d.entry_seq < coalesce(c.exit_seq, 9223372036854775807))
+                   WHERE d.id >= c.id AND d.thread_id = c.thread_id
+                     AND d.id < coalesce((SELECT n.id FROM calls n
+                                           WHERE n.id > c.id AND n.entry_seq >= c.exit_seq
+                                           ORDER BY n.id LIMIT 1), 9223372036854775807))
                ELSE coalesce(c.exit_seq, t.last_seq + 1) - c.entry_seq
              END) AS inclusive
   FROM calls c

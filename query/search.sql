@@ -9,21 +9,27 @@ WITH fm AS (
       OR (:what_addr IS NOT NULL AND addr = :what_addr)
 ),
 fr AS (
-  SELECT fm.id AS fid,
-         (SELECT count(*) FROM calls c WHERE c.function_id = fm.id) AS n,
-         (SELECT min(c.id) FROM calls c WHERE c.function_id = fm.id) AS first_call,
-         (SELECT max(c.id) FROM calls c WHERE c.function_id = fm.id) AS last_call
+  SELECT fm.id AS fid, coalesce(k.n, 0) AS n, k.first_call, k.last_call
   FROM fm
+  LEFT JOIN (SELECT function_id, count(*) AS n, min(id) AS first_call, max(id) AS last_call
+               FROM calls WHERE function_id IN (SELECT id FROM fm)
+              GROUP BY function_id) k
+         ON k.function_id = fm.id
 ),
 im AS (
   SELECT * FROM instructions WHERE addr = :what_addr
 ),
+ib AS MATERIALIZED (
+  SELECT bi.block_id, bi.idx, im.id AS iid
+  FROM im CROSS JOIN block_instructions bi ON bi.instruction_id = im.id
+),
+-- One pass over exec_blocks for the runs of the blocks holding it.
 ir AS (
-  SELECT im.id AS iid, count(e.seq) AS n, min(e.seq + bi.idx) AS first_seq,
-         max(e.seq + bi.idx) AS last_seq
+  SELECT im.id AS iid, count(x.seq) AS n, min(x.seq) AS first_seq, max(x.seq) AS last_seq
   FROM im
-  LEFT JOIN block_instructions bi ON bi.instruction_id = im.id
-  LEFT JOIN exec_blocks e ON e.block_id = bi.block_id
+  LEFT JOIN (SELECT ib.iid, e.seq + ib.idx AS seq FROM exec_blocks e
+               CROSS JOIN ib ON ib.block_id = e.block_id
+              WHERE EXISTS (SELECT 1 FROM ib)) x ON x.iid = im.id
   GROUP BY im.id
 )
 SELECT 'function'                                   AS kind,

@@ -10,13 +10,15 @@ SELECT t.id                                          AS thread,
        coalesce(rf.name, printf('0x%x', rc.addr))    AS root_function,
        (SELECT group_concat(r.id, ' ') FROM calls r
          WHERE r.parent_id IS NULL AND r.thread_id = t.id) AS root_calls,
-       (SELECT count(*) FROM calls n WHERE n.thread_id = t.id) AS calls,
+       coalesce(n.calls, 0)                          AS calls,
        t.instructions                                AS instructions,
        t.first_seq                                   AS first_seq,
        t.last_seq                                    AS last_seq,
        t.exit_status                                 AS exit_status,
        t.exit_signal                                 AS exit_signal
 FROM threads t
+LEFT JOIN (SELECT thread_id, count(*) AS calls FROM calls GROUP BY thread_id) n
+       ON n.thread_id = t.id
 LEFT JOIN calls rc ON rc.id = t.root_call_id
 LEFT JOIN functions rf ON rf.id = rc.function_id
 LEFT JOIN calls cc ON cc.id = t.creating_call_id

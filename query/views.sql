@@ -15,13 +15,15 @@ SELECT t.id                                          AS thread,
        coalesce(rf.name, printf('0x%x', rc.addr))    AS root_function,
        (SELECT group_concat(r.id, ' ') FROM calls r
          WHERE r.parent_id IS NULL AND r.thread_id = t.id) AS root_calls,
-       (SELECT count(*) FROM calls n WHERE n.thread_id = t.id) AS calls,
+       coalesce(n.calls, 0)                          AS calls,
        t.instructions                                AS instructions,
        t.first_seq                                   AS first_seq,
        t.last_seq                                    AS last_seq,
        t.exit_status                                 AS exit_status,
        t.exit_signal                                 AS exit_signal
 FROM threads t
+LEFT JOIN (SELECT thread_id, count(*) AS calls FROM calls GROUP BY thread_id) n
+       ON n.thread_id = t.id
 LEFT JOIN calls rc ON rc.id = t.root_call_id
 LEFT JOIN functions rf ON rf.id = rc.function_id
 LEFT JOIN calls cc ON cc.id = t.creating_call_id
@@ -70,8 +72,10 @@ s AS (
                     AND (c.function_id IS NOT NULL OR p.addr = c.addr) THEN 0
                WHEN m.multi THEN
                  (SELECT sum(d.instructions) FROM calls d
-                   WHERE d.thread_id = c.thread_id AND d.entry_seq >= c.entry_seq
-                     AND d.entry_seq < coalesce(c.exit_seq, 9223372036854775807))
+                   WHERE d.id >= c.id AND d.thread_id = c.thread_id
+                     AND d.id < coalesce((SELECT n.id FROM calls n
+                                           WHERE n.id > c.id AND n.entry_seq >= c.exit_seq
+                                           ORDER BY n.id LIMIT 1), 9223372036854775807))
                ELSE coalesce(c.exit_seq, t.last_seq + 1) - c.entry_seq
              END) AS inclusive
   FROM calls c
@@ -103,6 +107,7 @@ fs AS (
 ),
 bx AS (
   SELECT binary_id, sum(insns) AS insns, sum(bytes) AS bytes,
+         sum(CASE WHEN function_id IS NOT NULL THEN bytes END) AS fbytes,
          count(function_id) AS functions_run
   FROM x GROUP BY binary_id
 )
@@ -115,7 +120,7 @@ SELECT scope, binary, function, functions, size, insns, bytes, percent FROM (
          fs.size                         AS size,
          coalesce(bx.insns, 0)           AS insns,
          coalesce(bx.bytes, 0)           AS bytes,
-         round(100.0 * bx.bytes / nullif(fs.size, 0), 1) AS percent
+         round(100.0 * bx.fbytes / nullif(fs.size, 0), 1) AS percent
   FROM binaries b
   LEFT JOIN fs ON fs.binary_id = b.id
   LEFT JOIN bx ON bx.binary_id = b.id
