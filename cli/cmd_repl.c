@@ -27,6 +27,7 @@
  * query runs, or a pending Ctrl-C at the prompt. */
 static sqlite3 *volatile repl_running_db;
 static volatile sig_atomic_t repl_sigint;
+static volatile sig_atomic_t repl_is_interactive;
 static repl *repl_current; /* for the readline line handler */
 static char repl_history[PATH_MAX];
 
@@ -36,8 +37,10 @@ static void repl_on_sigint(int sig)
 	sqlite3 *db = repl_running_db;
 	if (db)
 		sqlite3_interrupt(db);
-	else
+	else if (repl_is_interactive)
 		repl_sigint = 1;
+	else
+		_exit(130); /* a script: Ctrl-C between statements ends it */
 }
 
 int repl_run_sql(repl *r, const char *sql, const qrun_params *ps)
@@ -330,6 +333,7 @@ int cmd_repl(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	bool interactive = isatty(STDIN_FILENO);
+	repl_is_interactive = interactive;
 	if (interactive) {
 		repl_banner(&r);
 		repl_history_open();

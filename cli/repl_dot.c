@@ -305,6 +305,8 @@ int repl_dot(repl *r, const char *line)
 			goto out;
 		}
 		rc = d->fn(r, argc, argv);
+		if (r->once && d->fn != dot_once)
+			repl_reset_output(r); /* .once covers one command */
 		goto out;
 	}
 	const qcanned *q = qcanned_find(argv[0]);
