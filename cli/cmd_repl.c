@@ -92,9 +92,9 @@ static int repl_append(repl *r, const char *line)
 	return 0;
 }
 
-static void repl_add_history(const char *entry)
+static void repl_add_history(repl *r, const char *entry)
 {
-	if (!entry[0] || !isatty(STDIN_FILENO))
+	if (!entry[0] || !isatty(STDIN_FILENO) || r->read_depth > 0)
 		return;
 	char *h = strdup(entry);
 	if (!h)
@@ -121,7 +121,7 @@ int repl_line(repl *r, const char *line)
 		if (!*p)
 			return 0;
 		if (*p == '.') {
-			repl_add_history(p);
+			repl_add_history(r, p);
 			if (repl_dot(r, p) == 0)
 				return 0;
 			r->errors++;
@@ -135,7 +135,7 @@ int repl_line(repl *r, const char *line)
 	}
 	if (!sqlite3_complete(r->buf))
 		return 0;
-	repl_add_history(r->buf);
+	repl_add_history(r, r->buf);
 	int rc = repl_run_sql(r, r->buf, NULL);
 	r->len = 0;
 	r->buf[0] = 0;
