@@ -305,8 +305,9 @@ int repl_dot(repl *r, const char *line)
 			goto out;
 		}
 		rc = d->fn(r, argc, argv);
-		if (r->once && d->fn != dot_once)
-			repl_reset_output(r); /* .once covers one command */
+		if (r->once && (d->fn == dot_help || d->fn == dot_tables || d->fn == dot_schema ||
+				d->fn == dot_queries))
+			repl_reset_output(r); /* .once covers the next command that prints */
 		goto out;
 	}
 	const qcanned *q = qcanned_find(argv[0]);

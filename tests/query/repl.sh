@@ -16,8 +16,12 @@ mkdir -p "$HOME"
 # start ARGS...: nosco-sql ARGS in a fresh 200x50 terminal; waits for the prompt.
 start() {
 	tm kill-server 2>/dev/null
-	tm new-session -d -s repl -x 200 -y 50 \
-		"env HOME='$HOME' INPUTRC=/dev/null TERM=xterm $(printf "'%s' " "$NOSCO" "$@"); echo '[exited' \$?']'; sleep 30"
+	for _ in 1 2 3 4 5; do # a server still going away can refuse it
+		tm new-session -d -s repl -x 200 -y 50 \
+			"env HOME='$HOME' INPUTRC=/dev/null TERM=xterm $(printf "'%s' " "$NOSCO" "$@"); echo '[exited' \$?']'; sleep 30" \
+			2>/dev/null && break
+		sleep 0.5
+	done
 	wait_for 'nosco> ?$' || { echo "no prompt:"; screen; exit 1; }
 }
 screen() { tm capture-pane -p -t repl -S -200 2>/dev/null; }
