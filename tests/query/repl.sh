@@ -7,8 +7,8 @@ NOSCO=$1 SAMPLES=$2 TRACES=$3 SRC=$4 STEPCOUNT=$5 CASE=$6
 command -v tmux >/dev/null || skip "tmux is not installed (apt-get install tmux)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/nosco-repl.XXXXXX") || exit 2
-sock=nosco-repl-$$
-tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
+sock=$work/tmux.sock # in the work folder: removed with it
+tm() { tmux -u -S "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$work"' EXIT
 export HOME=$work/home INPUTRC=/dev/null
 mkdir -p "$HOME"
