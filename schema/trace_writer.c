@@ -20,6 +20,7 @@
 extern const char nosco_sql_schema[];
 extern const char nosco_sql_views[];
 extern const char nosco_sql_indexes[];
+extern const char nosco_query_views[]; /* query/views.sql: canned queries as views */
 
 /* ---- events ---- */
 
@@ -896,7 +897,8 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	if (exec_sql(w->db, pragmas, sql_err, sizeof(sql_err)) < 0 ||
 	    exec_sql(w->db, "BEGIN", sql_err, sizeof(sql_err)) < 0 ||
 	    exec_sql(w->db, nosco_sql_schema, sql_err, sizeof(sql_err)) < 0 ||
-	    exec_sql(w->db, nosco_sql_views, sql_err, sizeof(sql_err)) < 0) {
+	    exec_sql(w->db, nosco_sql_views, sql_err, sizeof(sql_err)) < 0 ||
+	    exec_sql(w->db, nosco_query_views, sql_err, sizeof(sql_err)) < 0) {
 		snprintf(err, errlen, "cannot create the trace schema in %s: %s", path, sql_err);
 		goto fail;
 	}
