@@ -172,7 +172,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		       "recorded, instructions) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, "
 		       "nullif(?6, 0), ?7, nullif(?8, 0), nullif(?9, 0), ?10, ?11, ?12, ?13, "
 		       "?14, ?15)",
-	[S_THREAD_ROOT] = "UPDATE threads SET root_call_id = ?2 WHERE id = ?1",
+	[S_THREAD_ROOT] = "UPDATE threads SET root_call_id = ?2 WHERE id = ?1 AND root_call_id IS NULL",
 };
 
 struct binary_info {
@@ -420,7 +420,7 @@ static uint64_t call_function_id(tw_writer *w, uint32_t thread_id, uint64_t addr
 	return id;
 }
 
-static const char *const call_kinds[] = { "root", "call", "signal" };
+static const char *const call_kinds[] = { "root", "call", "signal", "scope" };
 static const char *const return_kinds[] = { "ret", "unwind", "exit" };
 
 static void apply_return(tw_writer *w, const ev *e)
@@ -443,7 +443,7 @@ static void apply_return(tw_writer *w, const ev *e)
 	bind_i(w, s, 14, c->recorded);
 	bind_i(w, s, 15, (int64_t)e->u.ret.own);
 	step(w, s);
-	if (c->kind == NT_CALL_ROOT) {
+	if (!c->parent_id) { /* a root call, or the first scope entry */
 		bind_i(w, S_THREAD_ROOT, 1, c->thread_id);
 		bind_i(w, S_THREAD_ROOT, 2, (int64_t)c->id);
 		step(w, S_THREAD_ROOT);

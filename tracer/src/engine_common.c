@@ -10,6 +10,7 @@
 #include "loader.h"
 #include "ptrace_io.h"
 #include "recorder.h"
+#include "scopes.h"
 
 int engine_flush_regs(thread *t)
 {
@@ -82,10 +83,14 @@ int engine_transfer(session *s, thread *t, const dec_insn *in)
 			return 0;
 		rec_flush(s, t);
 		rec_unwind(s, t, r->rsp, false);
+		if (!rec_top(t) || !rec_top(t)->call.recorded)
+			engine_settle(s, t);
 		return 0;
 	default: /* any other transfer, or an instruction of unknown size */
 		rec_flush(s, t);
 		rec_unwind(s, t, r->rsp, in->flow == DEC_FLOW_RET);
+		if (!rec_top(t) || !rec_top(t)->call.recorded)
+			engine_settle(s, t); /* left its last scope */
 		return 0;
 	}
 }
@@ -132,18 +137,47 @@ int engine_run_free(session *s, thread *t, uint64_t ret_addr, uint64_t entry_sp)
 	return 0;
 }
 
+void engine_settle(session *s, thread *t)
+{
+	frame *top = rec_top(t);
+	if (top && top->call.recorded) {
+		t->mode = TM_TRACED;
+		return;
+	}
+	/* Outside every scope (no frame), or inside an unrecorded call whose
+	 * return breakpoint is armed: run free. */
+	rec_flush(s, t);
+	t->mode = TM_FREE;
+	t->stepping = NULL;
+	t->free_ret_addr = top ? top->call.return_addr : 0;
+	t->free_sp = top ? top->call.entry_sp : 0;
+}
+
 /* If t, running free, is back at its return address above the unrecorded
- * call's frame, the call returned: t is traced again. */
+ * call's frame, the call returned. */
 bool engine_free_check_return(session *s, thread *t)
 {
-	if (t->regs.rip != t->free_ret_addr || t->regs.rsp <= t->free_sp)
+	if (!t->free_ret_addr || t->regs.rip != t->free_ret_addr || t->regs.rsp <= t->free_sp)
 		return false;
 	bp_remove(t->proc->bps, t->free_ret_addr);
-	t->mode = TM_TRACED;
 	t->at_bp = false;
-	t->free_ret_addr = t->free_sp = 0;
 	rec_return_top(s, t);
 	rec_unwind(s, t, t->regs.rsp, false);
+	engine_settle(s, t);
+	return t->mode == TM_TRACED;
+}
+
+/* t, running free, is at the entry of a scoped function: trace from here. */
+static bool enter_scope(session *s, thread *t, uint64_t addr)
+{
+	int k = scope_at(t->proc, addr);
+	if (k < 0)
+		return false;
+	uint64_t ret = 0;
+	pt_read_exact(t->tid, t->regs.rsp, &ret, sizeof(ret));
+	rec_enter_scope(s, t, addr, ret, t->regs.rsp, s->opts.scopes[k].depth);
+	t->mode = TM_TRACED;
+	t->stepping = NULL;
 	return true;
 }
 
@@ -161,7 +195,8 @@ int engine_free_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 	t->regs.rip = addr;
 	t->regs_dirty = true;
 	t->at_bp = true;
-	engine_free_check_return(s, t);
+	if (!engine_free_check_return(s, t) && t->mode == TM_FREE && enter_scope(s, t, addr))
+		t->at_bp = false; /* the engine steps over it, tracing */
 	return 0;
 deliver:
 	if (sig != SIGTRAP || si->si_code != TRAP_TRACE)

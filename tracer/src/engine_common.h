@@ -36,7 +36,13 @@ int engine_flush_regs(thread *t);
 /* stopped/resume for a thread in TM_FREE mode (resume steps over a
  * breakpoint with the int3 lifted). */
 int engine_free_stopped(session *s, thread *t, int sig, const siginfo_t *si);
+/* If t is back from its unrecorded call: pops it and returns whether t is
+ * traced again. */
 bool engine_free_check_return(session *s, thread *t);
+
+/* Sets t's mode from its top frame: traced in a recorded call, free in an
+ * unrecorded one (until its return trap) or outside every scope. */
+void engine_settle(session *s, thread *t);
 int engine_free_resume(session *s, thread *t, int sig);
 
 #endif

@@ -148,8 +148,16 @@ void rec_settle(session *s, thread *t)
 		report_entry(s, t);
 }
 
-bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
-	      uint64_t target, uint64_t return_addr, uint64_t entry_sp)
+/* Saturating a + b for depth limits (UINT32_MAX means unlimited). */
+static uint32_t add_depth(uint32_t a, uint32_t b)
+{
+	return b > UINT32_MAX - a ? UINT32_MAX : a + b;
+}
+
+/* Pushes a frame. scope_depth applies to NT_CALL_SCOPE frames: they are
+ * always recorded, and calls up to scope_depth below them. */
+static bool push(session *s, thread *t, nt_call_kind kind, uint64_t call_site, uint64_t target,
+		 uint64_t return_addr, uint64_t entry_sp, uint32_t scope_depth)
 {
 	rec_settle(s, t);
 	if (t->n_frames == t->cap_frames) {
@@ -165,28 +173,50 @@ bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
 	frame *parent = rec_top(t);
 	frame *f = &t->frames[t->n_frames++];
 	memset(f, 0, sizeof(*f));
+	uint32_t depth = parent ? parent->call.depth + 1 : 0;
+	bool recorded;
+	if (kind == NT_CALL_SCOPE) {
+		recorded = true;
+		f->limit = add_depth(depth, scope_depth);
+	} else if (!parent) {
+		recorded = true;
+		f->limit = s->opts.max_depth;
+	} else {
+		recorded = parent->call.recorded && depth <= parent->limit;
+		f->limit = parent->limit;
+	}
 	f->call = (nt_call){
 		.thread_id = t->id,
 		.parent_id = parent ? parent->call.id : 0,
-		.depth = parent ? parent->call.depth + 1 : 0,
+		.depth = depth,
 		.kind = kind,
 		.addr = target,
 		.call_site = call_site,
 		.return_addr = return_addr,
 		.entry_sp = entry_sp,
 		.entry_seq = s->seq,
-		.recorded = !parent || parent->call.depth + 1 <= s->opts.max_depth,
+		.recorded = recorded,
 	};
-	if (f->call.recorded && parent && !parent->call.recorded)
-		f->call.recorded = false;
-	if (f->call.recorded) {
+	if (recorded) {
 		t->entry_pending = true;
 	} else {
 		f->call.id = ++s->next_call_id;
 		if (s->h->call_enter)
 			s->h->call_enter(s->h->ctx, &f->call);
 	}
-	return f->call.recorded;
+	return recorded;
+}
+
+bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
+	      uint64_t target, uint64_t return_addr, uint64_t entry_sp)
+{
+	return push(s, t, kind, call_site, target, return_addr, entry_sp, 0);
+}
+
+void rec_enter_scope(session *s, thread *t, uint64_t target, uint64_t return_addr,
+		     uint64_t entry_sp, uint32_t depth)
+{
+	push(s, t, NT_CALL_SCOPE, 0, target, return_addr, entry_sp, depth);
 }
 
 static void pop(session *s, thread *t, nt_return_kind kind)
@@ -202,7 +232,8 @@ static void pop(session *s, thread *t, nt_return_kind kind)
 void rec_unwind(session *s, thread *t, uint64_t rsp, bool by_ret)
 {
 	bool first = true;
-	while (t->n_frames > 1 && rec_top(t)->call.entry_sp < rsp) {
+	while (t->n_frames && rec_top(t)->call.kind != NT_CALL_ROOT &&
+	       rec_top(t)->call.entry_sp < rsp) {
 		rec_flush(s, t);
 		pop(s, t, by_ret && first ? NT_RETURN_RET : NT_RETURN_UNWIND);
 		first = false;
@@ -212,7 +243,7 @@ void rec_unwind(session *s, thread *t, uint64_t rsp, bool by_ret)
 void rec_return_top(session *s, thread *t)
 {
 	rec_flush(s, t);
-	if (t->n_frames > 1)
+	if (t->n_frames && rec_top(t)->call.kind != NT_CALL_ROOT)
 		pop(s, t, NT_RETURN_RET);
 }
 

@@ -32,8 +32,13 @@ void rec_settle(session *s, thread *t);
 bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
 	      uint64_t target, uint64_t return_addr, uint64_t entry_sp);
 
+/* A thread running untraced entered a scope's function at target: pushes
+ * it (recorded, with calls recorded depth levels below it). */
+void rec_enter_scope(session *s, thread *t, uint64_t target, uint64_t return_addr,
+		     uint64_t entry_sp, uint32_t depth);
+
 /* After a control transfer that left rsp: pops every call whose entry_sp is
- * below rsp (never the root). The first popped is a RET when by_ret. */
+ * below rsp (never a root call). The first popped is a RET when by_ret. */
 void rec_unwind(session *s, thread *t, uint64_t rsp, bool by_ret);
 
 /* Pops the top call (an unrecorded call whose return trap hit). */

@@ -19,6 +19,8 @@
 #include "loader.h"
 #include "ptrace_io.h"
 #include "recorder.h"
+#include "scopes.h"
+#include "engine_common.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -144,6 +146,7 @@ static void free_tables(session *s)
 		process *p = s->procs[i];
 		if (s->engine->invalidate)
 			s->engine->invalidate(p, 0, UINT64_MAX);
+		scope_release(p);
 		ldr_release(p);
 		bp_destroy(p->bps);
 		dec_destroy(p->dec);
@@ -153,6 +156,17 @@ static void free_tables(session *s)
 }
 
 /* ---- thread life cycle ---- */
+
+/* A thread starts (or restarts after an exec) at the current rip: with no
+ * scope that is its root call; with scopes it runs untraced until it
+ * enters one. */
+static void start_root(session *s, thread *t)
+{
+	if (s->opts.n_scopes)
+		engine_settle(s, t);
+	else
+		rec_call(s, t, NT_CALL_ROOT, 0, t->regs.rip, 0, t->regs.rsp);
+}
 
 /* The first stop of a thread: its root call starts at the current rip. */
 static int thread_start(session *s, thread *t, thread *parent)
@@ -170,7 +184,7 @@ static int thread_start(session *s, thread *t, thread *parent)
 				 .creating_call_id = pf ? pf->call.id : 0 };
 		s->h->thread_start(s->h->ctx, &nt, s->seq);
 	}
-	rec_call(s, t, NT_CALL_ROOT, 0, t->regs.rip, 0, t->regs.rsp);
+	start_root(s, t);
 	return 0;
 }
 
@@ -284,6 +298,7 @@ static int on_exec(struct loop *l, thread *t)
 	t->at_bp = false;
 	if (s->engine->invalidate)
 		s->engine->invalidate(p, 0, UINT64_MAX);
+	scope_release(p);
 	bp_forget_all(p->bps);
 	dec_destroy(p->dec);
 	p->dec = dec_create();
@@ -295,7 +310,7 @@ static int on_exec(struct loop *l, thread *t)
 	r = thread_fetch_regs(t);
 	if (r < 0)
 		return r;
-	rec_call(s, t, NT_CALL_ROOT, 0, t->regs.rip, 0, t->regs.rsp);
+	start_root(s, t);
 	return resume(s, t);
 }
 
@@ -476,7 +491,11 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 	session s = { .opts = *opts, .h = handler };
 	s.engine = opts->engine == NT_ENGINE_BLOCK ? &engine_block : &engine_step;
 	stop_requested = 0;
-	if (rec_init(&s) < 0) {
+	s.scope_binary_seen = calloc(opts->n_scopes + 1, sizeof(bool));
+	s.scope_found = calloc(opts->n_scopes + 1, sizeof(bool));
+	if (!s.scope_binary_seen || !s.scope_found || rec_init(&s) < 0) {
+		free(s.scope_binary_seen);
+		free(s.scope_found);
 		snprintf(result->error, sizeof(result->error), "out of memory");
 		return -ENOMEM;
 	}
@@ -490,6 +509,8 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 		snprintf(result->error, sizeof(result->error), "%s: %s", argv[0],
 			 strerror((int)-pid));
 		rec_fini(&s);
+		free(s.scope_binary_seen);
+		free(s.scope_found);
 		if (restore_affinity)
 			sched_setaffinity(0, sizeof(saved), &saved);
 		return (int)pid;
@@ -523,6 +544,9 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 	snprintf(result->error, sizeof(result->error), "%s", s.error);
 	result->instructions = s.seq;
 	result->stops = s.stops;
+	scope_report_unmatched(&s, result->scope_error, sizeof(result->scope_error));
+	free(s.scope_binary_seen);
+	free(s.scope_found);
 	free_tables(&s);
 	rec_fini(&s);
 	if (restore_affinity)

@@ -26,6 +26,11 @@ typedef struct binary {
 	bool live;
 } binary;
 
+struct scope_entry {
+	uint64_t addr;  /* a scoped function's first instruction */
+	uint32_t scope; /* index in nt_options.scopes */
+};
+
 typedef struct process {
 	uint32_t id;
 	pid_t pid;
@@ -37,6 +42,8 @@ typedef struct process {
 	uint64_t r_brk;   /* address of _dl_debug_state, or 0 */
 	bool rescanned;   /* link_map read for unknown code since the last r_brk */
 	struct sblock_cache *sblocks; /* block engine: decoded runs by address */
+	struct scope_entry *scope_entries;
+	uint32_t n_scope_entries;
 	uint32_t threads_alive;
 	bool exited;
 	nt_exit exit; /* valid once exited */
@@ -46,6 +53,7 @@ typedef struct process {
 typedef struct frame {
 	nt_call call;
 	uint64_t own_insns;
+	uint32_t limit; /* calls up to this depth are recorded below it */
 } frame;
 
 typedef enum thread_mode {
@@ -116,6 +124,8 @@ typedef struct session {
 	uint64_t next_call_id;
 	uint32_t next_thread_id, next_binary_id;
 	struct blk_cache *blocks;
+	bool *scope_binary_seen; /* per scope: a binary it names was loaded */
+	bool *scope_found;       /* per scope: its function was found there */
 	uint64_t stops;
 	char error[256];
 } session;

@@ -86,6 +86,7 @@ typedef enum nt_call_kind {
 	NT_CALL_ROOT,   /* a thread's first instruction */
 	NT_CALL_CALL,   /* a call instruction */
 	NT_CALL_SIGNAL, /* the kernel entered a signal handler */
+	NT_CALL_SCOPE,  /* a traced scope's function, entered from untraced code */
 } nt_call_kind;
 
 typedef enum nt_return_kind {
@@ -137,10 +138,20 @@ typedef enum nt_engine_kind {
 	NT_ENGINE_BLOCK, /* one int3 stop per straight-line run */
 } nt_engine_kind;
 
+/* A traced scope: with any, nothing is recorded until a thread enters one
+ * of their functions; inside, calls are recorded to the scope's depth. */
+typedef struct nt_scope {
+	const char *symbol; /* raw or demangled name (with or without its arguments) */
+	const char *binary; /* file name of the binary defining it; NULL = the executable */
+	uint32_t depth;     /* calls below the entry recorded; UINT32_MAX = all */
+} nt_scope;
+
 typedef struct nt_options {
 	nt_engine_kind engine;
 	uint32_t max_depth; /* record calls at depth <= max_depth; UINT32_MAX = all */
 	bool pin_cpu;       /* pin tracer and tracee to one CPU */
+	const nt_scope *scopes; /* n_scopes entries; none: trace from the start */
+	size_t n_scopes;
 } nt_options;
 
 /* Default options: block engine, unlimited depth, pinned. */
@@ -158,6 +169,9 @@ typedef struct nt_result {
 	uint64_t instructions; /* recorded */
 	uint64_t stops;        /* ptrace stops handled */
 	char error[256];       /* message when reason == NT_END_ERROR */
+	/* A scope that never matched: its function does not exist in its
+	 * binary, or the binary never loaded. Empty when all matched. */
+	char scope_error[256];
 } nt_result;
 
 /*
