@@ -395,6 +395,14 @@ static int block_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 		return at_syscall(s, t);
 	if (sig == SIGTRAP && t->entering_handler)
 		return engine_enter_handler(s, t);
+	if (sig == SIGTRAP && t->cur && !t->stepping) {
+		/* The common stop: the int3 on the run's last instruction. */
+		const sblock *b = t->cur;
+		if (t->regs.rip - 1 == b->insns[b->n - 1]->pub.addr)
+			return at_int3(s, t, t->regs.rip - 1);
+	}
+	siginfo_t buf;
+	si = engine_siginfo(t, si, &buf);
 	if (sig == SIGTRAP && t->stepping && si->si_code != SI_USER && si->si_code != SI_TKILL) {
 		bool program_int3 = si->si_code == SI_KERNEL;
 		r = engine_executed(s, t, t->stepping);

@@ -181,8 +181,19 @@ static bool enter_scope(session *s, thread *t, uint64_t addr)
 	return true;
 }
 
+const siginfo_t *engine_siginfo(thread *t, const siginfo_t *si, siginfo_t *buf)
+{
+	if (si)
+		return si;
+	if (pt_getsiginfo(t->tid, buf) < 0)
+		memset(buf, 0, sizeof(*buf)); /* si_code 0 = SI_USER: not ours */
+	return buf;
+}
+
 int engine_free_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 {
+	siginfo_t buf;
+	si = engine_siginfo(t, si, &buf);
 	if (sig != SIGTRAP || !si || si->si_code == TRAP_TRACE)
 		goto deliver; /* TRAP_TRACE: a step over a breakpoint ended */
 	int r = thread_fetch_regs(t);

@@ -33,6 +33,9 @@ int engine_enter_handler(session *s, thread *t);
 /* Writes t->regs back if an engine changed them. */
 int engine_flush_regs(thread *t);
 
+/* si if not NULL, else the siginfo of t's stop read into buf. */
+const siginfo_t *engine_siginfo(thread *t, const siginfo_t *si, siginfo_t *buf);
+
 /* stopped/resume for a thread in TM_FREE mode (resume steps over a
  * breakpoint with the int3 lifted). */
 int engine_free_stopped(session *s, thread *t, int sig, const siginfo_t *si);

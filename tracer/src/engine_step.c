@@ -22,6 +22,8 @@ static int step_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 {
 	if (t->mode == TM_FREE)
 		return engine_free_stopped(s, t, sig, si);
+	siginfo_t buf;
+	si = engine_siginfo(t, si, &buf);
 	if (sig == SIGTRAP && (t->entering_handler || !si || si->si_code == TRAP_TRACE ||
 			       si->si_code == TRAP_BRKPT || si->si_code == SI_KERNEL)) {
 		int r = thread_fetch_regs(t);

@@ -380,10 +380,17 @@ static int dispatch(struct loop *l, pid_t tid, int status)
 	default: /* PTRACE_EVENT_VFORK_DONE and others: nothing to record */
 		return resume(s, t);
 	}
+	/* Traps are the engines' own doing and common: they fetch siginfo only
+	 * when they need it. Any other signal may be a group-stop (no siginfo),
+	 * which is not a signal to deliver. */
 	siginfo_t si;
-	if (pt_getsiginfo(tid, &si) < 0) /* a group-stop, not a signal to deliver */
-		return resume(s, t);
-	int r = s->engine->stopped(s, t, sig, &si);
+	bool have_si = false;
+	if (sig != SIGTRAP && sig != (SIGTRAP | 0x80)) {
+		if (pt_getsiginfo(tid, &si) < 0)
+			return resume(s, t);
+		have_si = true;
+	}
+	int r = s->engine->stopped(s, t, sig, have_si ? &si : NULL);
 	if (r == -ESRCH)
 		return 0;
 	if (r < 0)
@@ -409,12 +416,9 @@ static void run_loop(struct loop *l)
 			killed = true;
 		}
 		int status;
-		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
-		if (tid == 0) {
-			if (s->h->idle)
-				s->h->idle(s->h->ctx);
-			tid = waitpid(-1, &status, __WALL);
-		}
+		if (s->h->idle)
+			s->h->idle(s->h->ctx);
+		pid_t tid = waitpid(-1, &status, __WALL);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
