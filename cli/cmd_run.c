@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "config.h"
 #include "nosco/tracer.h"
 #include "trace_writer.h"
 
@@ -24,6 +25,10 @@ static const char run_usage[] =
 	"  -f, --force         replace FILE if it is an existing trace\n"
 	"  --depth N           record instructions only in calls at depth <= N\n"
 	"                      (the thread's first function is depth 0)\n"
+	"  --trace SYMBOL[@BINARY][:DEPTH]\n"
+	"                      record only inside calls of SYMBOL (repeatable);\n"
+	"                      the program runs at full speed elsewhere\n"
+	"  -c CONFIG           nosco's KDL configuration: a .kdl file or inline text\n"
 	"  --engine block|step block: one stop per straight-line run (default);\n"
 	"                      step: single-step every instruction (reference)\n"
 	"  --no-pin            do not pin tracer and program to one CPU\n"
@@ -36,20 +41,6 @@ static void on_signal(int sig)
 {
 	got_signal = sig;
 	nt_request_stop();
-}
-
-/* Parses a non-negative decimal into *out; false if it is not one. */
-static bool parse_u32(const char *s, uint32_t *out)
-{
-	if (!*s)
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (*end || errno || v >= UINT32_MAX || s[0] == '-' || s[0] == '+')
-		return false;
-	*out = (uint32_t)v;
-	return true;
 }
 
 /* Finds prog like a shell would: a name with a slash is a path, anything
@@ -155,13 +146,21 @@ static int choose_output(const char *out, bool force, char *tmp, size_t len)
 	return 0;
 }
 
-int cmd_run(int argc, char **argv)
-{
-	const char *output = NULL;
-	bool force = false, stats = false;
+/* What the command line asked for. */
+struct run_args {
+	const char *output;
+	bool force, stats;
+	const char *engine;
 	nt_options opts;
-	nt_options_init(&opts);
-	const char *engine = "block";
+	cfg_config cfg;
+	char **prog_argv;
+};
+
+/* Parses the options before PROG. Returns 0, 1 when --help was printed, or
+ * -1 after printing a one-line error. */
+static int parse_args(int argc, char **argv, struct run_args *ra)
+{
+	char err[512];
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -171,63 +170,82 @@ int cmd_run(int argc, char **argv)
 		}
 		if (a[0] != '-')
 			break;
-		bool has_value = i + 1 < argc;
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		bool takes_value = true;
+		int r = 0;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(run_usage, stdout);
-			return 0;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (!has_value)
-				goto missing;
-			output = argv[++i];
+			return 1;
 		} else if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
-			force = true;
-		} else if (!strcmp(a, "--depth")) {
-			if (!has_value)
-				goto missing;
-			if (!parse_u32(argv[++i], &opts.max_depth)) {
-				fprintf(stderr, "nosco-sql: --depth wants a non-negative number, not '%s'\n",
-					argv[i]);
-				return 2;
-			}
-		} else if (!strcmp(a, "--engine")) {
-			if (!has_value)
-				goto missing;
-			engine = argv[++i];
-			if (!strcmp(engine, "step")) {
-				opts.engine = NT_ENGINE_STEP;
-			} else if (!strcmp(engine, "block")) {
-				opts.engine = NT_ENGINE_BLOCK;
-			} else {
-				fprintf(stderr, "nosco-sql: unknown engine '%s' (step or block)\n", engine);
-				return 2;
-			}
+			takes_value = false;
+			ra->force = true;
 		} else if (!strcmp(a, "--no-pin")) {
-			opts.pin_cpu = false;
+			takes_value = false;
+			ra->opts.pin_cpu = false;
 		} else if (!strcmp(a, "--stats")) {
-			stats = true;
+			takes_value = false;
+			ra->stats = true;
+		} else if (!value && (!strcmp(a, "-o") || !strcmp(a, "--output") ||
+				      !strcmp(a, "--depth") || !strcmp(a, "--trace") ||
+				      !strcmp(a, "-c") || !strcmp(a, "--config") ||
+				      !strcmp(a, "--engine"))) {
+			fprintf(stderr, "nosco-sql: option '%s' needs a value\n", a);
+			return -1;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			ra->output = value;
+		} else if (!strcmp(a, "--depth")) {
+			r = cfg_set_depth_flag(a, value, &ra->cfg, err, sizeof(err));
+		} else if (!strcmp(a, "--trace")) {
+			r = cfg_add_trace_flag(value, &ra->cfg, err, sizeof(err));
+		} else if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
+			r = cfg_load(value, &ra->cfg, err, sizeof(err));
+		} else if (!strcmp(a, "--engine")) {
+			ra->engine = value;
+			if (!strcmp(value, "step")) {
+				ra->opts.engine = NT_ENGINE_STEP;
+			} else if (!strcmp(value, "block")) {
+				ra->opts.engine = NT_ENGINE_BLOCK;
+			} else {
+				fprintf(stderr, "nosco-sql: unknown engine '%s' (step or block)\n", value);
+				return -1;
+			}
 		} else {
 			fprintf(stderr, "nosco-sql: run: unknown option '%s' (see 'nosco-sql run --help')\n",
 				a);
-			return 2;
+			return -1;
 		}
+		if (r < 0) {
+			fprintf(stderr, "nosco-sql: %s\n", err);
+			return -1;
+		}
+		if (takes_value)
+			i++;
 	}
 	if (i >= argc) {
 		fprintf(stderr, "nosco-sql: run: no program given (nosco-sql run -- PROG [ARGS...])\n");
-		return 2;
+		return -1;
 	}
-	char **prog_argv = argv + i;
-	char path[PATH_MAX];
-	if (resolve_program(prog_argv[0], path, sizeof(path)) < 0 || check_program(path) < 0)
-		return 127;
+	ra->prog_argv = argv + i;
+	if (ra->cfg.has_call_depth)
+		ra->opts.max_depth = ra->cfg.call_depth;
+	return 0;
+}
 
+/* Traces ra->prog_argv (its argv[0] already resolved to path) into a new
+ * trace file. Returns the exit status of nosco-sql. */
+static int trace_program(struct run_args *ra, char *path)
+{
+	char **prog_argv = ra->prog_argv;
+	const nt_options *opts = &ra->opts;
 	char default_out[PATH_MAX];
+	const char *output = ra->output;
 	if (!output) {
 		const char *base = strrchr(prog_argv[0], '/');
 		snprintf(default_out, sizeof(default_out), "%s.trace.db", base ? base + 1 : prog_argv[0]);
 		output = default_out;
 	}
 	char tmp[PATH_MAX + 32];
-	if (choose_output(output, force, tmp, sizeof(tmp)) < 0)
+	if (choose_output(output, ra->force, tmp, sizeof(tmp)) < 0)
 		return 2;
 	const char *write_path = tmp[0] ? tmp : output;
 
@@ -236,12 +254,13 @@ int cmd_run(int argc, char **argv)
 		cwd[0] = 0;
 	char options_json[256];
 	char depth[16] = "null";
-	if (opts.max_depth != UINT32_MAX)
-		snprintf(depth, sizeof(depth), "%u", opts.max_depth);
-	snprintf(options_json, sizeof(options_json), "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\"}",
-		 depth, opts.pin_cpu ? "true" : "false", engine);
+	if (opts->max_depth != UINT32_MAX)
+		snprintf(depth, sizeof(depth), "%u", opts->max_depth);
+	snprintf(options_json, sizeof(options_json),
+		 "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\",\"scopes\":%zu}", depth,
+		 opts->pin_cpu ? "true" : "false", ra->engine, opts->n_scopes);
 	tw_run_info info = { .argv = (const char *const *)prog_argv, .cwd = cwd,
-			     .engine = engine, .options_json = options_json };
+			     .engine = ra->engine, .options_json = options_json };
 	char err[512];
 	tw_writer *w = tw_open(write_path, &info, err, sizeof(err));
 	if (!w) {
@@ -255,13 +274,12 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	/* The program gets the resolved path to exec, and its own argv. */
+	/* The program is exec'd by its resolved path, with its own argv. */
 	char *saved0 = prog_argv[0];
-	char **exec_argv = prog_argv;
+	prog_argv[0] = path;
 	nt_result res;
-	exec_argv[0] = path;
-	int r = nt_run(exec_argv, &opts, tw_handler(w), &res);
-	exec_argv[0] = saved0;
+	int r = nt_run(prog_argv, opts, tw_handler(w), &res);
+	prog_argv[0] = saved0;
 
 	int close_r = tw_close(w, &res, err, sizeof(err));
 	if (r < 0) {
@@ -276,7 +294,7 @@ int cmd_run(int argc, char **argv)
 			strerror(errno), tmp);
 		return 2;
 	}
-	if (stats)
+	if (ra->stats)
 		fprintf(stderr, "nosco-sql: stats instructions=%llu stops=%llu\n",
 			(unsigned long long)res.instructions, (unsigned long long)res.stops);
 	if (res.reason == NT_END_ERROR) {
@@ -289,10 +307,47 @@ int cmd_run(int argc, char **argv)
 			(int)got_signal, output);
 		return 128 + (got_signal ? (int)got_signal : SIGINT);
 	}
+	if (res.scope_error[0]) {
+		fprintf(stderr, "nosco-sql: %s (trace kept in %s)\n", res.scope_error, output);
+		return 2;
+	}
 	if (res.exit.signal)
 		return 128 + res.exit.signal;
 	return res.exit.status;
-missing:
-	fprintf(stderr, "nosco-sql: option '%s' needs a value\n", argv[i]);
-	return 2;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args ra = { .engine = "block" };
+	nt_options_init(&ra.opts);
+	nt_scope *scopes = NULL;
+	int status = 2;
+	int r = parse_args(argc, argv, &ra);
+	if (r != 0) {
+		status = r > 0 ? 0 : 2;
+		goto out;
+	}
+	if (ra.cfg.n_scopes) {
+		scopes = calloc(ra.cfg.n_scopes, sizeof(*scopes));
+		if (!scopes) {
+			fprintf(stderr, "nosco-sql: out of memory\n");
+			goto out;
+		}
+		for (size_t k = 0; k < ra.cfg.n_scopes; k++) {
+			const cfg_scope *c = &ra.cfg.scopes[k];
+			scopes[k] = (nt_scope){ .symbol = c->symbol, .binary = c->binary,
+						.depth = c->has_depth ? c->depth : ra.opts.max_depth };
+		}
+		ra.opts.scopes = scopes;
+		ra.opts.n_scopes = ra.cfg.n_scopes;
+	}
+	char path[PATH_MAX];
+	if (resolve_program(ra.prog_argv[0], path, sizeof(path)) < 0 || check_program(path) < 0)
+		status = 127;
+	else
+		status = trace_program(&ra, path);
+out:
+	cfg_free(&ra.cfg);
+	free(scopes);
+	return status;
 }

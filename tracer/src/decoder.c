@@ -285,7 +285,7 @@ dec_insn *dec_decode(dec_cache *c, uint64_t addr, const uint8_t *code, size_t av
 		e->rep_string = is_rep_string(code, in->size);
 		if (e->flow == DEC_FLOW_CALL || e->flow == DEC_FLOW_JMP ||
 		    e->flow == DEC_FLOW_JCC || e->flow == DEC_FLOW_LOOP ||
-		    e->flow == DEC_FLOW_RET)
+		    e->flow == DEC_FLOW_RET || in->id == X86_INS_PUSH)
 			take_operand(e, in);
 		if (!e->pub.mnemonic || !e->pub.operands) {
 			free((char *)e->pub.mnemonic);

@@ -180,3 +180,29 @@ int emu_apply(pid_t pid, const dec_insn *in, struct user_regs_struct *regs)
 		return -EINVAL;
 	}
 }
+
+int emu_simple(pid_t pid, const dec_insn *in, struct user_regs_struct *regs)
+{
+	uint64_t next = in->pub.addr + in->pub.size;
+	switch (in->cs_id) {
+	case X86_INS_ENDBR64:
+	case X86_INS_NOP:
+		regs->rip = next;
+		return 0;
+	case X86_INS_PUSH: {
+		uint64_t v;
+		/* Only 64-bit register pushes (no 0x66 prefix: size 1 or 2). */
+		if (in->op_kind != DEC_OP_REG || in->pub.size > 2 || in->pub.bytes[0] == 0x66 ||
+		    !emu_reg(regs, in->reg, &v))
+			return -EINVAL;
+		int r = pt_write_data(pid, regs->rsp - 8, &v, sizeof(v));
+		if (r < 0)
+			return r;
+		regs->rsp -= 8;
+		regs->rip = next;
+		return 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}

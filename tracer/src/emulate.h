@@ -18,6 +18,12 @@ bool emu_can(const dec_insn *in);
  * cannot be read (the caller then lets the CPU execute it). */
 int emu_apply(pid_t pid, const dec_insn *in, struct user_regs_struct *regs);
 
+/* Emulates the few straight-line instructions that start functions
+ * (endbr64, nop, push of a register), so a thread can get past an int3 on
+ * one without lifting it (which would let other threads run past it).
+ * Returns 0, or -EINVAL when in is not one of them (or -errno). */
+int emu_simple(pid_t pid, const dec_insn *in, struct user_regs_struct *regs);
+
 /* Reads capstone register reg from regs (64-bit value, zero-extended for
  * 32-bit registers). Returns false for registers it does not know. */
 bool emu_reg(const struct user_regs_struct *regs, unsigned reg, uint64_t *out);

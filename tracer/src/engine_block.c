@@ -317,7 +317,13 @@ static int block_resume(session *s, thread *t)
 			 * trap on the armed int3, so other threads and signals
 			 * get their turn. */
 		} else if (bp_is_set(p->bps, rip) && !(b->n == 1 && last->armed)) {
-			/* Another user's int3 where this run starts. */
+			/* Another user's int3 where this run starts (a scope's or a
+			 * return trap): get past it without lifting it if we can. */
+			if (!sig && engine_pass_bp(s, t, b->insns[0])) {
+				if (t->mode == TM_FREE)
+					return engine_free_resume(s, t, 0);
+				continue;
+			}
 			return step_one(t, b->insns[0], sig);
 		}
 	let_go:

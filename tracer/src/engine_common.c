@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emulate.h"
 #include "loader.h"
 #include "ptrace_io.h"
 #include "recorder.h"
@@ -64,11 +65,20 @@ int engine_transfer(session *s, thread *t, const dec_insn *in)
 		/* Frames are popped only at transfers (a longjmp's `mov rsp`
 		 * belongs to __longjmp until its jmp), as every engine sees. */
 		return 0;
-	case DEC_FLOW_CALL:
-		if (!rec_call(s, t, NT_CALL_CALL, in->pub.addr, r->rip,
-			      in->pub.addr + in->pub.size, r->rsp))
-			return engine_run_free(s, t, in->pub.addr + in->pub.size, r->rsp);
+	case DEC_FLOW_CALL: {
+		uint64_t ret = in->pub.addr + in->pub.size;
+		int k = s->opts.n_scopes ? scope_at(t->proc, r->rip) : -1;
+		if (k >= 0 && !rec_in_scope(t, k) && !rec_would_record(s, t)) {
+			/* Below the depth limit, but the callee is a scope of its
+			 * own: the call enters that scope. */
+			rec_enter_scope(s, t, in->pub.addr, r->rip, ret, r->rsp, k,
+					s->opts.scopes[k].depth);
+			return 0;
+		}
+		if (!rec_call(s, t, NT_CALL_CALL, in->pub.addr, r->rip, ret, r->rsp))
+			return engine_run_free(s, t, ret, r->rsp);
 		return 0;
+	}
 	case DEC_FLOW_JCC:
 	case DEC_FLOW_LOOP:
 		/* Not taken: execution goes on in sequence, and so does the run. */
@@ -171,14 +181,26 @@ bool engine_free_check_return(session *s, thread *t)
 static bool enter_scope(session *s, thread *t, uint64_t addr)
 {
 	int k = scope_at(t->proc, addr);
-	if (k < 0)
+	if (k < 0 || rec_in_scope(t, k))
 		return false;
 	uint64_t ret = 0;
 	pt_read_exact(t->tid, t->regs.rsp, &ret, sizeof(ret));
-	rec_enter_scope(s, t, addr, ret, t->regs.rsp, s->opts.scopes[k].depth);
+	rec_enter_scope(s, t, 0, addr, ret, t->regs.rsp, k, s->opts.scopes[k].depth);
 	t->mode = TM_TRACED;
 	t->stepping = NULL;
 	return true;
+}
+
+bool engine_pass_bp(session *s, thread *t, dec_insn *in)
+{
+	if (!bp_is_set(t->proc->bps, in->pub.addr))
+		return false;
+	struct user_regs_struct regs = t->regs;
+	if (emu_simple(t->tid, in, &regs) < 0)
+		return false;
+	t->regs = regs;
+	t->regs_dirty = true;
+	return engine_executed(s, t, in) == 0;
 }
 
 const siginfo_t *engine_siginfo(thread *t, const siginfo_t *si, siginfo_t *buf)

@@ -33,6 +33,11 @@ int engine_enter_handler(session *s, thread *t);
 /* Writes t->regs back if an engine changed them. */
 int engine_flush_regs(thread *t);
 
+/* t is at in, which carries an int3 of ours: if in is one of the simple
+ * instructions emu_simple() knows, executes it that way (recording it) and
+ * returns true, so the int3 stays in place for the other threads. */
+bool engine_pass_bp(session *s, thread *t, dec_insn *in);
+
 /* si if not NULL, else the siginfo of t's stop read into buf. */
 const siginfo_t *engine_siginfo(thread *t, const siginfo_t *si, siginfo_t *buf);
 

@@ -61,6 +61,19 @@ static int step_resume(session *s, thread *t)
 			return -EFAULT;
 		}
 	}
+	/* An int3 of ours here (a scope's, a return trap): get past it without
+	 * lifting it when the instruction is a simple one. */
+	while (!sig && engine_pass_bp(s, t, t->stepping)) {
+		if (t->mode == TM_FREE)
+			return engine_free_resume(s, t, 0);
+		engine_flush_regs(t);
+		t->stepping = session_decode(t->proc, t->regs.rip);
+		if (!t->stepping) {
+			session_fail(s, "cannot read the code at 0x%" PRIx64 " of thread %d",
+				     (uint64_t)t->regs.rip, t->tid);
+			return -EFAULT;
+		}
+	}
 	uint64_t addr = t->stepping->pub.addr;
 	if (bp_is_set(t->proc->bps, addr) && bp_lift(t->proc->bps, addr) == 0)
 		t->reinsert_bp = addr;

@@ -157,7 +157,7 @@ static uint32_t add_depth(uint32_t a, uint32_t b)
 /* Pushes a frame. scope_depth applies to NT_CALL_SCOPE frames: they are
  * always recorded, and calls up to scope_depth below them. */
 static bool push(session *s, thread *t, nt_call_kind kind, uint64_t call_site, uint64_t target,
-		 uint64_t return_addr, uint64_t entry_sp, uint32_t scope_depth)
+		 uint64_t return_addr, uint64_t entry_sp, int32_t scope, uint32_t scope_depth)
 {
 	rec_settle(s, t);
 	if (t->n_frames == t->cap_frames) {
@@ -173,6 +173,7 @@ static bool push(session *s, thread *t, nt_call_kind kind, uint64_t call_site, u
 	frame *parent = rec_top(t);
 	frame *f = &t->frames[t->n_frames++];
 	memset(f, 0, sizeof(*f));
+	f->scope = scope;
 	uint32_t depth = parent ? parent->call.depth + 1 : 0;
 	bool recorded;
 	if (kind == NT_CALL_SCOPE) {
@@ -210,13 +211,27 @@ static bool push(session *s, thread *t, nt_call_kind kind, uint64_t call_site, u
 bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
 	      uint64_t target, uint64_t return_addr, uint64_t entry_sp)
 {
-	return push(s, t, kind, call_site, target, return_addr, entry_sp, 0);
+	return push(s, t, kind, call_site, target, return_addr, entry_sp, -1, 0);
 }
 
-void rec_enter_scope(session *s, thread *t, uint64_t target, uint64_t return_addr,
-		     uint64_t entry_sp, uint32_t depth)
+void rec_enter_scope(session *s, thread *t, uint64_t call_site, uint64_t target,
+		     uint64_t return_addr, uint64_t entry_sp, int32_t scope, uint32_t depth)
 {
-	push(s, t, NT_CALL_SCOPE, 0, target, return_addr, entry_sp, depth);
+	push(s, t, NT_CALL_SCOPE, call_site, target, return_addr, entry_sp, scope, depth);
+}
+
+bool rec_would_record(session *s, const thread *t)
+{
+	const frame *parent = t->n_frames ? &t->frames[t->n_frames - 1] : NULL;
+	return !parent || (parent->call.recorded && parent->call.depth + 1 <= parent->limit);
+}
+
+bool rec_in_scope(const thread *t, int32_t scope)
+{
+	for (uint32_t i = 0; i < t->n_frames; i++)
+		if (t->frames[i].scope == scope)
+			return true;
+	return false;
 }
 
 static void pop(session *s, thread *t, nt_return_kind kind)

@@ -34,8 +34,15 @@ bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
 
 /* A thread running untraced entered a scope's function at target: pushes
  * it (recorded, with calls recorded depth levels below it). */
-void rec_enter_scope(session *s, thread *t, uint64_t target, uint64_t return_addr,
-		     uint64_t entry_sp, uint32_t depth);
+void rec_enter_scope(session *s, thread *t, uint64_t call_site, uint64_t target,
+		     uint64_t return_addr, uint64_t entry_sp, int32_t scope, uint32_t depth);
+
+/* Whether a call made now by t would be recorded inside. */
+bool rec_would_record(session *s, const thread *t);
+
+/* Whether t is inside scope already (a recursive call below its depth
+ * limit does not enter it again). */
+bool rec_in_scope(const thread *t, int32_t scope);
 
 /* After a control transfer that left rsp: pops every call whose entry_sp is
  * below rsp (never a root call). The first popped is a RET when by_ret. */

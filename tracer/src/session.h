@@ -54,6 +54,7 @@ typedef struct frame {
 	nt_call call;
 	uint64_t own_insns;
 	uint32_t limit; /* calls up to this depth are recorded below it */
+	int32_t scope;  /* the scope it entered (NT_CALL_SCOPE frames), else -1 */
 } frame;
 
 typedef enum thread_mode {
