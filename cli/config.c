@@ -1251,8 +1251,8 @@ int cfg_load(const char *arg, cfg_config *out, char *err, size_t errlen)
 	if (!err)
 		errlen = 0;
 	if (stat(arg, &st) == 0 || (n >= 4 && !strcmp(arg + n - 4, ".kdl"))) {
-		char *text;
-		size_t len;
+		char *text = NULL;
+		size_t len = 0;
 		if (read_file(arg, &text, &len, err, errlen) < 0)
 			return -1;
 		int r = cfg_parse(text, len, arg, out, err, errlen);

@@ -1,0 +1,22 @@
+#!/bin/bash
+# fuzz.sh FUZZER CORPUS: runs the libFuzzer target FUZZER for 30 seconds on a
+# copy of the seed corpus CORPUS (which stays as committed). Fails on any
+# crash, leak, sanitizer report or timeout; the reproducer is kept and named.
+set -euo pipefail
+fuzzer=$1 corpus=$2
+[ -x "$fuzzer" ] || { echo "skipped: no fuzzer at $fuzzer"; exit 77; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/nosco-fuzz.XXXXXX")
+cp -r "$corpus" "$work/corpus"
+mkdir "$work/artifacts"
+rc=0
+"$fuzzer" -max_total_time="${NOSCO_FUZZ_SECONDS:-30}" -timeout=5 -rss_limit_mb=2048 \
+	-print_final_stats=1 -artifact_prefix="$work/artifacts/" "$work/corpus" \
+	>"$work/log" 2>&1 || rc=$?
+grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)' "$work/log" || true
+if [ "$rc" != 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
+	tail -n 60 "$work/log"
+	echo "fuzz_config failed (exit $rc); reproducers kept in $work/artifacts:"
+	ls -l "$work/artifacts"
+	exit 1
+fi
+rm -rf "$work"
