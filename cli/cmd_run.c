@@ -29,6 +29,8 @@ static const char run_usage[] =
 	"                      record only inside calls of SYMBOL (repeatable);\n"
 	"                      the program runs at full speed elsewhere\n"
 	"  -c CONFIG           nosco's KDL configuration: a .kdl file or inline text\n"
+	"  --backtrace-depth N frames of the call stack recorded at scope entries and\n"
+	"                      thread creations (default 16; 0: none)\n"
 	"  --engine block|step block: one stop per straight-line run (default);\n"
 	"                      step: single-step every instruction (reference)\n"
 	"  --no-pin            do not pin tracer and program to one CPU\n"
@@ -146,6 +148,8 @@ static int choose_output(const char *out, bool force, char *tmp, size_t len)
 	return 0;
 }
 
+enum { DEFAULT_BACKTRACE_DEPTH = 16 };
+
 /* What the command line asked for. */
 struct run_args {
 	const char *output;
@@ -187,13 +191,14 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 			ra->stats = true;
 		} else if (!value && (!strcmp(a, "-o") || !strcmp(a, "--output") ||
 				      !strcmp(a, "--depth") || !strcmp(a, "--trace") ||
+				      !strcmp(a, "--backtrace-depth") ||
 				      !strcmp(a, "-c") || !strcmp(a, "--config") ||
 				      !strcmp(a, "--engine"))) {
 			fprintf(stderr, "nosco-sql: option '%s' needs a value\n", a);
 			return -1;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			ra->output = value;
-		} else if (!strcmp(a, "--depth")) {
+		} else if (!strcmp(a, "--depth") || !strcmp(a, "--backtrace-depth")) {
 			r = cfg_set_depth_flag(a, value, &ra->cfg, err, sizeof(err));
 		} else if (!strcmp(a, "--trace")) {
 			r = cfg_add_trace_flag(value, &ra->cfg, err, sizeof(err));
@@ -228,6 +233,8 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 	ra->prog_argv = argv + i;
 	if (ra->cfg.has_call_depth)
 		ra->opts.max_depth = ra->cfg.call_depth;
+	ra->opts.backtrace_depth = ra->cfg.has_backtrace_depth ? ra->cfg.backtrace_depth
+							       : DEFAULT_BACKTRACE_DEPTH;
 	return 0;
 }
 

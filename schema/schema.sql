@@ -142,3 +142,15 @@ CREATE TABLE calls (
     recorded     INTEGER NOT NULL,          -- 0: deeper than --depth, not recorded inside
     instructions INTEGER NOT NULL DEFAULT 0 -- recorded in this call, not in sub-calls
 );
+
+-- Call stacks (--backtrace-depth frames at most): at the entry of a traced
+-- scope, for the scope's call; and when a thread creates another, for the
+-- creating call (threads.creating_call_id). Unwound by libdwfl from the
+-- stopped thread's registers and CFI.
+CREATE TABLE backtraces (
+    call_id     INTEGER NOT NULL REFERENCES calls(id),
+    frame       INTEGER NOT NULL,           -- 0 = where the thread was; 1.. its callers
+    addr        INTEGER NOT NULL,           -- pc; for frame > 0 a return address
+    function_id INTEGER REFERENCES functions(id),
+    PRIMARY KEY (call_id, frame)
+) WITHOUT ROWID;

@@ -27,6 +27,7 @@ extern const char nosco_query_views[]; /* query/views.sql: canned queries as vie
 enum ev_type {
 	EV_PROCESS_START, EV_PROCESS_EXIT, EV_THREAD_START, EV_THREAD_EXIT,
 	EV_BINARY_LOAD, EV_BINARY_UNLOAD, EV_INSN, EV_BLOCK, EV_EXEC, EV_CALL_RETURN,
+	EV_BACKTRACE,
 };
 
 struct insn_copy {
@@ -57,6 +58,7 @@ typedef struct ev {
 		struct binary_copy *bin;
 		struct process_copy *proc;
 		struct { uint32_t id, count; uint32_t *ids; } block;
+		struct { uint32_t thread; uint32_t n; uint64_t call; uint64_t *pcs; } bt;
 	} u;
 } ev;
 
@@ -138,7 +140,7 @@ enum stmt_id {
 	S_PROCESS_INS, S_PROCESS_EXIT, S_THREAD_INS, S_THREAD_EXIT, S_BINARY_INS,
 	S_BINARY_UNLOAD, S_FUNCTION_INS, S_FILE_INS, S_INSN_INS, S_BLOCK_INS,
 	S_BLOCK_INSN_INS, S_EXEC_INS, S_SEGMENT_INS, S_CALL_INS, S_THREAD_ROOT,
-	S_COUNT
+	S_BACKTRACE_INS, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -172,6 +174,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		       "recorded, instructions) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, "
 		       "nullif(?6, 0), ?7, nullif(?8, 0), nullif(?9, 0), ?10, ?11, ?12, ?13, "
 		       "?14, ?15)",
+	[S_BACKTRACE_INS] = "INSERT INTO backtraces(call_id, frame, addr, function_id) "
+			    "VALUES (?1, ?2, ?3, nullif(?4, 0))",
 	[S_THREAD_ROOT] = "UPDATE threads SET root_call_id = ?2 WHERE id = ?1 AND root_call_id IS NULL",
 };
 
@@ -420,6 +424,20 @@ static uint64_t call_function_id(tw_writer *w, uint32_t thread_id, uint64_t addr
 	return id;
 }
 
+static void apply_backtrace(tw_writer *w, const ev *e)
+{
+	for (uint32_t i = 0; i < e->u.bt.n; i++) {
+		uint64_t pc = e->u.bt.pcs[i];
+		/* A return address is just past its call: look up the call. */
+		uint64_t fid = call_function_id(w, e->u.bt.thread, i ? pc - 1 : pc);
+		bind_i(w, S_BACKTRACE_INS, 1, (int64_t)e->u.bt.call);
+		bind_i(w, S_BACKTRACE_INS, 2, i);
+		bind_i(w, S_BACKTRACE_INS, 3, (int64_t)pc);
+		bind_i(w, S_BACKTRACE_INS, 4, (int64_t)fid);
+		step(w, S_BACKTRACE_INS);
+	}
+}
+
 static const char *const call_kinds[] = { "root", "call", "signal", "scope" };
 static const char *const return_kinds[] = { "ret", "unwind", "exit" };
 
@@ -487,6 +505,10 @@ static void apply(tw_writer *w, ev *e)
 		break;
 	case EV_CALL_RETURN:
 		apply_return(w, e);
+		break;
+	case EV_BACKTRACE:
+		apply_backtrace(w, e);
+		free(e->u.bt.pcs);
 		break;
 	case EV_INSN:
 		apply_insn(w, e->u.insn);
@@ -821,6 +843,22 @@ static void on_call_return(void *ctx, const nt_call *c, nt_return_kind kind,
 	}
 }
 
+static void on_backtrace(void *ctx, uint32_t thread_id, uint64_t call_id, const uint64_t *pcs,
+			 size_t n)
+{
+	uint64_t *copy = malloc(n * sizeof(*copy));
+	ev *e = copy ? push(ctx, EV_BACKTRACE, 0) : NULL;
+	if (!e) {
+		free(copy);
+		return;
+	}
+	memcpy(copy, pcs, n * sizeof(*copy));
+	e->u.bt.thread = thread_id;
+	e->u.bt.call = call_id;
+	e->u.bt.n = (uint32_t)n;
+	e->u.bt.pcs = copy;
+}
+
 static void on_idle(void *ctx)
 {
 	hand_over(ctx);
@@ -943,6 +981,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 		.block_new = on_block_new,
 		.exec = on_exec,
 		.call_return = on_call_return,
+		.backtrace = on_backtrace,
 		.idle = on_idle,
 	};
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {

@@ -12,6 +12,7 @@
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "scopes.h"
+#include "unwind.h"
 
 int engine_flush_regs(thread *t)
 {
@@ -73,6 +74,7 @@ int engine_transfer(session *s, thread *t, const dec_insn *in)
 			 * own: the call enters that scope. */
 			rec_enter_scope(s, t, in->pub.addr, r->rip, ret, r->rsp, k,
 					s->opts.scopes[k].depth);
+			engine_backtrace(s, t);
 			return 0;
 		}
 		if (!rec_call(s, t, NT_CALL_CALL, in->pub.addr, r->rip, ret, r->rsp))
@@ -177,6 +179,30 @@ bool engine_free_check_return(session *s, thread *t)
 	return t->mode == TM_TRACED;
 }
 
+void engine_backtrace(session *s, thread *t)
+{
+	frame *top = rec_top(t);
+	if (!s->opts.backtrace_depth || !s->h->backtrace || !top)
+		return;
+	rec_settle(s, t); /* the call gets its id */
+	if (engine_flush_regs(t) < 0)
+		return;
+	uint64_t pcs[256];
+	size_t max = s->opts.backtrace_depth < 256 ? s->opts.backtrace_depth : 256;
+	size_t n = 0;
+	if (t->frames[0].call.kind == NT_CALL_ROOT) {
+		/* Traced from its first instruction: the shadow stack is the
+		 * exact call stack, no unwinding needed. */
+		pcs[n++] = t->regs.rip;
+		for (uint32_t i = t->n_frames; i-- > 0 && n < max && t->frames[i].call.return_addr;)
+			pcs[n++] = t->frames[i].call.return_addr;
+	} else {
+		n = unwind_thread(t, pcs, max);
+	}
+	if (n)
+		s->h->backtrace(s->h->ctx, t->id, top->call.id, pcs, n);
+}
+
 /* t, running free, is at the entry of a scoped function: trace from here. */
 static bool enter_scope(session *s, thread *t, uint64_t addr)
 {
@@ -188,6 +214,7 @@ static bool enter_scope(session *s, thread *t, uint64_t addr)
 	rec_enter_scope(s, t, 0, addr, ret, t->regs.rsp, k, s->opts.scopes[k].depth);
 	t->mode = TM_TRACED;
 	t->stepping = NULL;
+	engine_backtrace(s, t);
 	return true;
 }
 

@@ -30,6 +30,10 @@ int engine_transfer(session *s, thread *t, const dec_insn *in);
  * instruction. Pushes the handler as a call. */
 int engine_enter_handler(session *s, thread *t);
 
+/* Reports the call stack of stopped thread t for its top call, if
+ * backtraces were asked for. */
+void engine_backtrace(session *s, thread *t);
+
 /* Writes t->regs back if an engine changed them. */
 int engine_flush_regs(thread *t);
 

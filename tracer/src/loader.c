@@ -77,6 +77,7 @@ static int add_binary(session *s, thread *t, nt_binary_kind kind, const char *pa
 	if (!b->path)
 		return -ENOMEM;
 	p->n_bins++;
+	p->bins_gen++;
 	report_load(s, t, b, d->build_id);
 	scope_binary_loaded(s, t, b);
 	return 0;
@@ -85,6 +86,7 @@ static int add_binary(session *s, thread *t, nt_binary_kind kind, const char *pa
 static void unload_binary(session *s, process *p, binary *b)
 {
 	b->live = false;
+	p->bins_gen++;
 	if (s->engine->invalidate)
 		s->engine->invalidate(p, b->lo, b->hi);
 	dec_invalidate(p->dec, b->lo, b->hi);

@@ -20,6 +20,7 @@
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "scopes.h"
+#include "unwind.h"
 #include "engine_common.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -147,6 +148,7 @@ static void free_tables(session *s)
 		if (s->engine->invalidate)
 			s->engine->invalidate(p, 0, UINT64_MAX);
 		scope_release(p);
+		unwind_release(p);
 		ldr_release(p);
 		bp_destroy(p->bps);
 		dec_destroy(p->dec);
@@ -175,13 +177,10 @@ static int thread_start(session *s, thread *t, thread *parent)
 	if (r < 0)
 		return r;
 	t->started = true;
-	if (parent)
-		rec_settle(s, parent);
 	if (s->h->thread_start) {
-		frame *pf = parent ? rec_top(parent) : NULL;
 		nt_thread nt = { .id = t->id, .process_id = t->proc->id, .tid = t->tid,
 				 .parent_id = parent ? parent->id : 0,
-				 .creating_call_id = pf ? pf->call.id : 0 };
+				 .creating_call_id = t->creating_call_id };
 		s->h->thread_start(s->h->ctx, &nt, s->seq);
 	}
 	start_root(s, t);
@@ -259,6 +258,12 @@ static int on_clone(struct loop *l, thread *t)
 	thread *child = thread_new(s, t->proc, (pid_t)msg);
 	if (!child)
 		return -ENOMEM;
+	/* The creator's call that cloned, and its stack (t is stopped here; it
+	 * will not be when the child first stops). */
+	rec_settle(s, t);
+	child->creating_call_id = rec_top(t) ? rec_top(t)->call.id : 0;
+	if (t->mode == TM_TRACED)
+		engine_backtrace(s, t);
 	if (take_early(l, child->tid)) {
 		int r = thread_start(s, child, t);
 		if (r == 0)
@@ -299,6 +304,7 @@ static int on_exec(struct loop *l, thread *t)
 	if (s->engine->invalidate)
 		s->engine->invalidate(p, 0, UINT64_MAX);
 	scope_release(p);
+	unwind_release(p);
 	bp_forget_all(p->bps);
 	dec_destroy(p->dec);
 	p->dec = dec_create();

@@ -44,6 +44,9 @@ typedef struct process {
 	struct sblock_cache *sblocks; /* block engine: decoded runs by address */
 	struct scope_entry *scope_entries;
 	uint32_t n_scope_entries;
+	uint32_t bins_gen;          /* bumped at every load and unload */
+	struct Dwfl *unwind_dwfl;   /* unwind.c's, valid for unwind_gen */
+	uint32_t unwind_gen;
 	uint32_t threads_alive;
 	bool exited;
 	nt_exit exit; /* valid once exited */
@@ -78,6 +81,7 @@ typedef struct thread {
 	int pending_signal;           /* to deliver on the next resume */
 	bool started;                 /* its first stop has been seen */
 	uint32_t parent_id;           /* creator, until the first stop */
+	uint64_t creating_call_id;    /* creator's call that cloned it */
 	bool exited;
 
 	/* engine state */

@@ -128,6 +128,11 @@ typedef struct nt_handler {
 	 * instructions recorded in this call, not in its sub-calls. */
 	void (*call_return)(void *ctx, const nt_call *c, nt_return_kind kind,
 			    uint64_t exit_seq, uint64_t own_insns);
+	/* The call stack when call_id began: at a scope's entry, and (for the
+	 * call of the parent that cloned it) at a thread's creation. pcs[0] is
+	 * where the thread was, the others are return addresses. May be NULL. */
+	void (*backtrace)(void *ctx, uint32_t thread_id, uint64_t call_id, const uint64_t *pcs,
+			  size_t n);
 	/* Called before the tracer blocks waiting for the tracee: a good moment
 	 * to hand over buffered work. May be NULL. */
 	void (*idle)(void *ctx);
@@ -152,6 +157,7 @@ typedef struct nt_options {
 	bool pin_cpu;       /* pin tracer and tracee to one CPU */
 	const nt_scope *scopes; /* n_scopes entries; none: trace from the start */
 	size_t n_scopes;
+	uint32_t backtrace_depth; /* frames per backtrace; 0 = no backtraces */
 } nt_options;
 
 /* Default options: block engine, unlimited depth, pinned. */
