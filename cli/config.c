@@ -3,11 +3,11 @@
  * accepted format is described at the top of config.h.
  *
  * The parser works in one pass over text that has first been checked as a
- * whole (UTF-8, no control characters). Nodes are parsed one at a time and
- * checked as each argument and property is read, so the error reported is
- * the first one in the text. Everything a document sets is collected apart
- * and merged into the caller's configuration only when the whole document
- * is good. */
+ * whole (UTF-8, no control characters, no direction marks: those errors come
+ * first). Nodes are parsed one at a time and checked as each argument and
+ * property is read, so any other error reported is the first one in the
+ * text. Everything a document sets is collected apart and merged into the
+ * caller's configuration only when the whole document is good. */
 #define _POSIX_C_SOURCE 200809L /* O_CLOEXEC */
 
 #include "config.h"

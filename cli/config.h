@@ -7,11 +7,11 @@
 // nosco-sql run [-c CONFIG]... [--trace SYMBOL[@BINARY][:DEPTH]]... [--depth N]
 //               [--backtrace-depth N] [--] PROG [ARGS...]
 // ```
-// `-c CONFIG` takes a configuration in nosco's KDL format: inline text, or
-// a file, read as a file when one of that name exists or the name ends in
-// `.kdl` (at most 1 MiB; `-c <(...)` works). `-c` and the flags can be
-// repeated and mixed; they apply in command-line order: a later depth
-// replaces an earlier one, scopes add up.
+// `-c CONFIG` (`--config`) takes a configuration in nosco's KDL format:
+// inline text, or a file, read as a file when one of that name exists or
+// the name ends in `.kdl` (at most 1 MiB; `-c <(...)` works). `-c` and the
+// flags can be repeated and mixed; they apply in command-line order: a
+// later depth replaces an earlier one, scopes add up.
 // ```
 // // scopes.kdl                     the same as flags:
 // call-depth 4                      // --depth 4
@@ -20,8 +20,10 @@
 // trace "inflate" binary="libz.so.1" call-depth=2   // --trace inflate@libz.so.1:2
 // trace r"ns::Parser<char>::parse(std::string const&)" binary="libfoo.so"
 // ```
-// - `call-depth N`: the depth recorded in calls (`--depth`); `backtrace-depth
-//   N`: frames per backtrace. One integer each, at most once per file.
+// - `call-depth N` (`--depth N`): instructions are recorded in calls at
+//   depth <= N. `backtrace-depth N` (`--backtrace-depth N`): frames of the
+//   call stack recorded at scope entries and thread creations (default 16;
+//   0: none). One integer each, at most once per file.
 // - `trace "SYMBOL"`: a scope, a function by its raw or demangled name.
 //   `binary="FILE"`: the file name of the loaded image it is in
 //   (`libfoo.so.1`, not a path); without it, the executable.
@@ -57,7 +59,7 @@
 // and column (columns count characters), and the node:
 // ```
 // scopes.kdl:3:1: unknown node 'trace-depth' (expected call-depth, backtrace-depth or trace)
-// scopes.kdl:4:17: trace: unknown property 'binray' (expected binary or call-depth)
+// scopes.kdl:3:17: trace: unknown property 'binray' (expected binary or call-depth)
 // scopes.kdl:2:12: call-depth: the depth must be an integer, not 2.5
 // -c:1:7: trace: the symbol must be a quoted string: write "main"
 // --trace 'f@libz.so.1:99999999999': the depth 99999999999 is too large (at most 4294967295)

@@ -1,16 +1,19 @@
 #!/bin/bash
-# fuzz.sh FUZZER CORPUS: runs the libFuzzer target FUZZER for 30 seconds on a
-# copy of the seed corpus CORPUS (which stays as committed). Fails on any
-# crash, leak, sanitizer report or timeout; the reproducer is kept and named.
+# fuzz.sh FUZZER CORPUS DICT: runs the libFuzzer target FUZZER for 30 seconds
+# (NOSCO_FUZZ_SECONDS) on a copy of the seed corpus CORPUS, which stays as
+# committed, with the token dictionary DICT. Fails on any crash, leak,
+# sanitizer report or timeout, and keeps the reproducer (libFuzzer's own
+# exit code for a crash, 77, would read as "skipped" to ctest).
 set -euo pipefail
-fuzzer=$1 corpus=$2
+fuzzer=$1 corpus=$2 dict=$3
 [ -x "$fuzzer" ] || { echo "skipped: no fuzzer at $fuzzer"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/nosco-fuzz.XXXXXX")
 cp -r "$corpus" "$work/corpus"
 mkdir "$work/artifacts"
 rc=0
 "$fuzzer" -max_total_time="${NOSCO_FUZZ_SECONDS:-30}" -timeout=5 -rss_limit_mb=2048 \
-	-print_final_stats=1 -artifact_prefix="$work/artifacts/" "$work/corpus" \
+	-error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 -dict="$dict" \
+	-artifact_prefix="$work/artifacts/" "$work/corpus" \
 	>"$work/log" 2>&1 || rc=$?
 grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)' "$work/log" || true
 if [ "$rc" != 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
