@@ -52,11 +52,12 @@ if [ -z "$build" ]; then
 	build=$repo/build/bench-release
 	cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2
 fi
-cmake --build "$build" -j2 --target nosco-sql bare-step bench-compute >&2
+cmake --build "$build" -j2 --target nosco-sql bare-step bench-compute bench-scoped >&2
 nosco=$build/cli/nosco-sql
 bare=$build/bench/bare-step
 compute=$build/bench/bench-compute
-for f in "$nosco" "$bare" "$compute"; do
+scoped=$build/bench/bench-scoped
+for f in "$nosco" "$bare" "$compute" "$scoped"; do
 	[ -x "$f" ] || { echo "run.sh: $f was not built" >&2; exit 1; }
 done
 
@@ -188,3 +189,31 @@ END {
 	print "peak RSS: /usr/bin/time %M of nosco-sql (the larger of it and the traced program)."
 	if (star) print "* python3 is not single-stepped without --full: its reference is the bare-step rates on `ls /` in this run."
 }' "$rows"
+
+# Scoped tracing (issue 5): bench-scoped computes about a second outside any
+# scope and calls the small scoped_step() 1000 times; traced with
+# --trace scoped_step it should take at most 1.5x its untraced time. Three
+# runs of each, alternating, the best of each kept.
+echo
+echo "run.sh: scoped tracing ..." >&2
+best() { sort -n | head -n1; }
+: >"$tmp/plain"
+: >"$tmp/traced"
+for i in 1 2 3; do
+	t0=$EPOCHREALTIME
+	env -i PATH=/usr/bin:/bin setarch -R "$scoped" >/dev/null
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$tmp/plain"
+	rm -f "$tmp/scoped.db"
+	t0=$EPOCHREALTIME
+	env -i PATH=/usr/bin:/bin setarch -R "$nosco" run -o "$tmp/scoped.db" --trace scoped_step \
+		-- "$scoped" >/dev/null
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$tmp/traced"
+done
+plain=$(best <"$tmp/plain")
+traced=$(best <"$tmp/traced")
+calls=$(sqlite3 "$tmp/scoped.db" "SELECT count(*) FROM calls WHERE kind = 'scope'")
+awk -v p="$plain" -v t="$traced" -v c="$calls" 'BEGIN {
+	printf "scoped tracing: bench-scoped untraced %.2f s, nosco-sql run --trace scoped_step %.2f s" \
+		" (%d scope entries recorded): %.2fx\n", p, t, c, t / p }'

@@ -184,7 +184,6 @@ void engine_backtrace(session *s, thread *t)
 	frame *top = rec_top(t);
 	if (!s->opts.backtrace_depth || !s->h->backtrace || !top)
 		return;
-	rec_settle(s, t); /* the call gets its id */
 	if (engine_flush_regs(t) < 0)
 		return;
 	uint64_t pcs[256];
@@ -199,8 +198,7 @@ void engine_backtrace(session *s, thread *t)
 	} else {
 		n = unwind_thread(t, pcs, max);
 	}
-	if (n)
-		s->h->backtrace(s->h->ctx, t->id, top->call.id, pcs, n);
+	rec_backtrace(s, t, pcs, n);
 }
 
 /* t, running free, is at the entry of a scoped function: trace from here. */

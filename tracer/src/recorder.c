@@ -112,6 +112,30 @@ int rec_insn(session *s, thread *t, dec_insn *insn)
 	return 0;
 }
 
+static void report_backtrace(session *s, thread *t, frame *f)
+{
+	if (f->n_backtrace && s->h->backtrace)
+		s->h->backtrace(s->h->ctx, t->id, f->call.id, f->backtrace, f->n_backtrace);
+	free(f->backtrace);
+	f->backtrace = NULL;
+	f->n_backtrace = 0;
+}
+
+void rec_backtrace(session *s, thread *t, const uint64_t *pcs, size_t n)
+{
+	frame *f = rec_top(t);
+	if (!f || !n)
+		return;
+	free(f->backtrace);
+	f->backtrace = malloc(n * sizeof(*pcs));
+	if (!f->backtrace)
+		return;
+	memcpy(f->backtrace, pcs, n * sizeof(*pcs));
+	f->n_backtrace = (uint32_t)n;
+	if (!t->entry_pending)
+		report_backtrace(s, t, f);
+}
+
 /* A recorded call gets its id and entry_seq when its first instruction is
  * reported, so that ids follow entry order across threads. */
 static void report_entry(session *s, thread *t)
@@ -122,6 +146,7 @@ static void report_entry(session *s, thread *t)
 	t->entry_pending = false;
 	if (s->h->call_enter)
 		s->h->call_enter(s->h->ctx, &f->call);
+	report_backtrace(s, t, f);
 }
 
 void rec_flush(session *s, thread *t)
@@ -241,6 +266,7 @@ static void pop(session *s, thread *t, nt_return_kind kind)
 		report_entry(s, t);
 	if (s->h->call_return)
 		s->h->call_return(s->h->ctx, &f->call, kind, s->seq, f->own_insns);
+	free(f->backtrace);
 	t->n_frames--;
 }
 

@@ -37,6 +37,10 @@ bool rec_call(session *s, thread *t, nt_call_kind kind, uint64_t call_site,
 void rec_enter_scope(session *s, thread *t, uint64_t call_site, uint64_t target,
 		     uint64_t return_addr, uint64_t entry_sp, int32_t scope, uint32_t depth);
 
+/* Attaches a call stack to t's top call, reported with its entry (so the
+ * call has its id and its place in entry order). */
+void rec_backtrace(session *s, thread *t, const uint64_t *pcs, size_t n);
+
 /* Whether a call made now by t would be recorded inside. */
 bool rec_would_record(session *s, const thread *t);
 

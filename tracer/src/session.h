@@ -58,6 +58,8 @@ typedef struct frame {
 	uint64_t own_insns;
 	uint32_t limit; /* calls up to this depth are recorded below it */
 	int32_t scope;  /* the scope it entered (NT_CALL_SCOPE frames), else -1 */
+	uint64_t *backtrace; /* taken at entry, reported with the entry */
+	uint32_t n_backtrace;
 } frame;
 
 typedef enum thread_mode {
