@@ -457,6 +457,7 @@ static const struct invalid_case {
 	/* commented-out nodes are still KDL */
 	{ T("/-trace main"), "t.kdl:1:9: bare word main is not a value: write \"main\"" },
 	{ T("/-trace \"a\" (t)\"b\""), "t.kdl:1:13: type annotations such as (u8) are not accepted" },
+	{ T("/-trace \"a\" k=v"), "t.kdl:1:15: bare word v is not a value: write \"v\"" },
 	{ T("/-trace \"a\" {"), "t.kdl:1:13: unterminated children block: '{' without its '}'" },
 	{ T("/-trace \"a\" { b\n  c \"d }"),
 	  "t.kdl:2:5: unterminated string: '\"' without its closing '\"'" },
@@ -546,6 +547,39 @@ static void test_invalid(void)
 		}
 		cfg_free(&c);
 	}
+}
+
+/* Many scopes: the duplicate check holds past its first table sizes. */
+static void test_many_scopes(void)
+{
+	enum { N = 1000 };
+	char *text = malloc(N * 40 + 64), err[512], want_err[128];
+	size_t len = 0;
+	for (int i = 0; i < N; i++)
+		len += (size_t)sprintf(text + len, "trace \"f%d\" binary=\"lib%d.so\"\n", i, i % 3);
+	cfg_config c;
+	prefill(&c);
+	cases++;
+	if (cfg_parse(text, len, "t.kdl", &c, err, sizeof(err)) || c.n_scopes != N + 1 ||
+	    strcmp(c.scopes[N].symbol, "f999") || strcmp(c.scopes[N].binary, "lib0.so")) {
+		failures++;
+		fprintf(stderr, "FAIL %d scopes: %zu scopes, %s\n", N, c.n_scopes, err);
+	}
+	cfg_free(&c);
+	/* The same with one more line that repeats scope 742. */
+	len += (size_t)sprintf(text + len, "\n  trace \"f742\" binary=\"lib1.so\" call-depth=1\n");
+	snprintf(want_err, sizeof(want_err),
+		 "t.kdl:%d:3: trace: \"f742\" in lib1.so is traced twice (first at 743:1)", N + 2);
+	prefill(&c);
+	cases++;
+	if (cfg_parse(text, len, "t.kdl", &c, err, sizeof(err)) == 0)
+		fail_error("many scopes", "(1000 traces and a repeat)", want_err, NULL, &c);
+	else if (strcmp(err, want_err))
+		fail_error("many scopes", "(1000 traces and a repeat)", want_err, err, &c);
+	else if (!matches(&c, &prefilled))
+		fail_config("many scopes (left unchanged)", "(1000 traces)", &c, &prefilled, NULL);
+	cfg_free(&c);
+	free(text);
 }
 
 /* ---- --trace and --depth ---- */
@@ -880,6 +914,7 @@ int main(void)
 {
 	test_valid();
 	test_invalid();
+	test_many_scopes();
 	test_trace_flag();
 	test_depth_flag();
 	test_load();
