@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -243,7 +244,7 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 static int trace_program(struct run_args *ra, char *path)
 {
 	char **prog_argv = ra->prog_argv;
-	const nt_options *opts = &ra->opts;
+	nt_options *opts = &ra->opts;
 	char default_out[PATH_MAX];
 	const char *output = ra->output;
 	if (!output) {
@@ -266,8 +267,12 @@ static int trace_program(struct run_args *ra, char *path)
 	snprintf(options_json, sizeof(options_json),
 		 "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\",\"scopes\":%zu}", depth,
 		 opts->pin_cpu ? "true" : "false", ra->engine, opts->n_scopes);
+	/* Tracer and program on this CPU, the writer on the others. */
+	int cpu = ra->opts.pin_cpu ? sched_getcpu() : -1;
+	ra->opts.cpu = cpu;
 	tw_run_info info = { .argv = (const char *const *)prog_argv, .cwd = cwd,
-			     .engine = ra->engine, .options_json = options_json };
+			     .engine = ra->engine, .options_json = options_json,
+			     .avoid_cpu = cpu };
 	char err[512];
 	tw_writer *w = tw_open(write_path, &info, err, sizeof(err));
 	if (!w) {

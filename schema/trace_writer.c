@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -984,7 +985,20 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 		.backtrace = on_backtrace,
 		.idle = on_idle,
 	};
-	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+	/* The tracer and the program share one CPU: keep the writer on the
+	 * others, or waking it would take turns with them. */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	if (info->avoid_cpu >= 0) {
+		cpu_set_t set;
+		if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1) {
+			CPU_CLR(info->avoid_cpu, &set);
+			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		}
+	}
+	rc = pthread_create(&w->thread, &attr, writer_main, w);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the writer thread");
 		goto fail;
 	}

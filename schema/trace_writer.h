@@ -19,6 +19,7 @@ typedef struct tw_run_info {
 	const char *cwd;
 	const char *engine;
 	const char *options_json;
+	int avoid_cpu; /* keep the writer thread off this CPU (the tracer's), or -1 */
 } tw_run_info;
 
 /* Creates a new trace file at path, which must not exist (mode 0600), and

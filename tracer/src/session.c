@@ -32,7 +32,8 @@ void nt_request_stop(void)
 
 void nt_options_init(nt_options *o)
 {
-	*o = (nt_options){ .engine = NT_ENGINE_BLOCK, .max_depth = UINT32_MAX, .pin_cpu = true };
+	*o = (nt_options){ .engine = NT_ENGINE_BLOCK, .max_depth = UINT32_MAX, .pin_cpu = true,
+			   .cpu = -1 };
 }
 
 void session_fail(session *s, const char *fmt, ...)
@@ -439,9 +440,12 @@ static void run_loop(struct loop *l)
 	}
 }
 
-static int pin_to_current_cpu(void)
+/* Pins the calling thread (and so the program it forks) to cpu, or to the
+ * CPU it runs on when cpu is -1. */
+static int pin_to_cpu(int cpu)
 {
-	int cpu = sched_getcpu();
+	if (cpu < 0)
+		cpu = sched_getcpu();
 	if (cpu < 0)
 		return -errno;
 	cpu_set_t set;
@@ -512,7 +516,7 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 	cpu_set_t saved;
 	bool restore_affinity = false;
 	if (opts->pin_cpu && sched_getaffinity(0, sizeof(saved), &saved) == 0)
-		restore_affinity = pin_to_current_cpu() == 0;
+		restore_affinity = pin_to_cpu(opts->cpu) == 0;
 
 	pid_t pid = spawn(argv);
 	if (pid < 0) {

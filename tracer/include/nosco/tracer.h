@@ -155,12 +155,13 @@ typedef struct nt_options {
 	nt_engine_kind engine;
 	uint32_t max_depth; /* record calls at depth <= max_depth; UINT32_MAX = all */
 	bool pin_cpu;       /* pin tracer and tracee to one CPU */
+	int cpu;            /* that CPU; -1: the one the caller runs on */
 	const nt_scope *scopes; /* n_scopes entries; none: trace from the start */
 	size_t n_scopes;
 	uint32_t backtrace_depth; /* frames per backtrace; 0 = no backtraces */
 } nt_options;
 
-/* Default options: block engine, unlimited depth, pinned. */
+/* Default options: block engine, unlimited depth, pinned to the caller's CPU. */
 void nt_options_init(nt_options *o);
 
 typedef enum nt_end_reason {
