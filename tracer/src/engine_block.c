@@ -302,10 +302,8 @@ static int block_resume(session *s, thread *t)
 						r = engine_transfer(s, t, last);
 					if (r < 0)
 						return r;
-					if (t->mode == TM_FREE) {
-						int f = engine_free_resume(s, t, 0);
-						return f;
-					}
+					if (t->mode == TM_FREE)
+						return engine_free_resume(s, t, 0);
 					continue;
 				}
 			}

@@ -93,16 +93,11 @@ int engine_transfer(session *s, thread *t, const dec_insn *in)
 		 * still fixed by its first instruction and its length. */
 		if (in->op_kind == DEC_OP_IMM)
 			return 0;
-		rec_flush(s, t);
-		rec_unwind(s, t, r->rsp, false);
-		if (!rec_top(t) || !rec_top(t)->call.recorded)
-			engine_settle(s, t);
-		return 0;
+		/* fall through */
 	default: /* any other transfer, or an instruction of unknown size */
 		rec_flush(s, t);
 		rec_unwind(s, t, r->rsp, in->flow == DEC_FLOW_RET);
-		if (!rec_top(t) || !rec_top(t)->call.recorded)
-			engine_settle(s, t); /* left its last scope */
+		engine_settle(s, t); /* it may have left its last scope */
 		return 0;
 	}
 }
