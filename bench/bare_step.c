@@ -4,6 +4,7 @@
  * an independent oracle for how many instructions a program executes.
  *
  *   bare-step [--pin|--no-pin] -- PROG [ARGS...]
+ *   bare-step --probe   (exit 0 if ptrace works here, 77 if not: for tests)
  *
  * --pin (the default) puts the tracer and PROG on one CPU before the fork:
  * single-stepping is several times faster when no cross-CPU wake-up is
@@ -151,14 +152,43 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Forks a child that asks to be traced and stops, and steps it once.
+ * Returns 0 if that works, 77 (a skipped test) if ptrace is not permitted. */
+static int probe(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(77);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	int st, rc = 0;
+	if (waitpid(pid, &st, 0) < 0)
+		return 1;
+	if (WIFEXITED(st))
+		rc = WEXITSTATUS(st) == 77 ? 77 : 1;
+	else if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL) || waitpid(pid, &st, 0) < 0)
+		rc = 77;
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	if (rc == 77)
+		fprintf(stderr, "bare-step: ptrace not permitted\n");
+	return rc;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: bare-step [--pin|--no-pin] -- PROG [ARGS...]\n");
+	fprintf(stderr, "usage: bare-step [--pin|--no-pin] -- PROG [ARGS...] | bare-step --probe\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--probe"))
+		return probe();
 	bool pin = true;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--"); i++) {
