@@ -21,7 +21,7 @@
 extern const char nosco_sql_schema[];
 extern const char nosco_sql_views[];
 extern const char nosco_sql_indexes[];
-extern const char nosco_query_views[]; /* query/views.sql: canned queries as views */
+extern const char nosco_query_views[]; /* the argument-less canned queries as q_* views */
 
 /* ---- events ---- */
 
