@@ -223,7 +223,6 @@ struct loop {
 	int n_early;
 	pid_t forked[64]; /* untraced fork children awaiting their first stop */
 	int n_forked;
-	nt_result *res;
 };
 
 static bool take_early(struct loop *l, pid_t tid)
@@ -532,7 +531,7 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 	pt_setoptions(pid, PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK |
 				   PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD |
 				   PTRACE_O_EXITKILL);
-	struct loop l = { .s = &s, .res = result };
+	struct loop l = { .s = &s };
 	process *p = process_new(&s, pid);
 	thread *t = p ? thread_new(&s, p, pid) : NULL;
 	if (!t) {
