@@ -171,19 +171,26 @@ static void start_root(session *s, thread *t)
 		rec_call(s, t, NT_CALL_ROOT, 0, t->regs.rip, 0, t->regs.rsp);
 }
 
-/* The first stop of a thread: its root call starts at the current rip. */
-static int thread_start(session *s, thread *t, thread *parent)
+/* Announce a thread to the handler when it is created (at its creator's
+ * clone event), so threads are numbered and announced in creation order
+ * even when two new threads first stop in the other order. */
+static void thread_announce(session *s, thread *t, thread *parent)
 {
-	int r = thread_fetch_regs(t);
-	if (r < 0)
-		return r;
-	t->started = true;
 	if (s->h->thread_start) {
 		nt_thread nt = { .id = t->id, .process_id = t->proc->id, .tid = t->tid,
 				 .parent_id = parent ? parent->id : 0,
 				 .creating_call_id = t->creating_call_id };
 		s->h->thread_start(s->h->ctx, &nt, s->seq);
 	}
+}
+
+/* The first stop of a thread: its root call starts at the current rip. */
+static int thread_begin(session *s, thread *t)
+{
+	int r = thread_fetch_regs(t);
+	if (r < 0)
+		return r;
+	t->started = true;
 	start_root(s, t);
 	return 0;
 }
@@ -264,14 +271,13 @@ static int on_clone(struct loop *l, thread *t)
 	child->creating_call_id = rec_top(t) ? rec_top(t)->call.id : 0;
 	if (t->mode == TM_TRACED)
 		engine_backtrace(s, t);
+	thread_announce(s, child, t);
 	if (take_early(l, child->tid)) {
-		int r = thread_start(s, child, t);
+		int r = thread_begin(s, child);
 		if (r == 0)
 			r = resume(s, child);
 		if (r < 0 && r != -ESRCH)
 			return r;
-	} else {
-		child->parent_id = t->id; /* for its first stop */
 	}
 	return resume(s, t);
 }
@@ -364,11 +370,7 @@ static int dispatch(struct loop *l, pid_t tid, int status)
 	int sig = WSTOPSIG(status);
 	int event = status >> 16;
 	if (!t->started) {
-		thread *parent = NULL;
-		for (uint32_t i = 0; i < s->n_threads; i++)
-			if (s->threads[i]->id == t->parent_id)
-				parent = s->threads[i];
-		int r = thread_start(s, t, parent);
+		int r = thread_begin(s, t);
 		return r < 0 && r != -ESRCH ? r : resume(s, t);
 	}
 	switch (event) {
@@ -542,7 +544,8 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 			nt_process np = { .id = p->id, .pid = pid, .executable = argv[0], .argv = av };
 			handler->process_start(handler->ctx, &np, 0);
 		}
-		if (ldr_exec(&s, t) == 0 && thread_start(&s, t, NULL) == 0) {
+		thread_announce(&s, t, NULL);
+		if (ldr_exec(&s, t) == 0 && thread_begin(&s, t) == 0) {
 			int r = resume(&s, t);
 			if (r < 0)
 				session_fail(&s, "cannot resume %d: %s", pid, strerror(-r));

@@ -82,7 +82,6 @@ typedef struct thread {
 	struct user_regs_struct regs; /* valid while stopped, after a fetch */
 	int pending_signal;           /* to deliver on the next resume */
 	bool started;                 /* its first stop has been seen */
-	uint32_t parent_id;           /* creator, until the first stop */
 	uint64_t creating_call_id;    /* creator's call that cloned it */
 	bool exited;
 

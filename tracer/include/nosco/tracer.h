@@ -11,7 +11,9 @@
  *
  * Identifiers (thread, call, binary, instruction, block ids) are small
  * positive integers assigned in order of first appearance, so a handler can
- * use them directly as database keys.
+ * use them directly as database keys. A thread is announced (thread_start)
+ * when it is created, at its creator's clone, so threads are numbered in
+ * creation order; its own events follow from its first stop.
  */
 #ifndef NOSCO_TRACER_H
 #define NOSCO_TRACER_H
