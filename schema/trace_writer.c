@@ -64,10 +64,13 @@ typedef struct ev {
 } ev;
 
 enum { BATCH_EVENTS = 8192, MAX_QUEUED = 8 };
+/* Seconds a partly filled batch may wait on the tracer side. */
+#define HANDOVER_AGE 0.1
 
 typedef struct batch {
 	struct batch *next;
 	uint32_t n;
+	struct timespec started; /* when its first event was pushed */
 	ev evs[BATCH_EVENTS];
 } batch;
 
@@ -679,6 +682,7 @@ static ev *push(tw_writer *w, uint8_t type, uint64_t seq)
 		}
 		w->cur->n = 0;
 		w->cur->next = NULL;
+		clock_gettime(CLOCK_MONOTONIC, &w->cur->started);
 	}
 	ev *e = &w->cur->evs[w->cur->n++];
 	e->type = type;
@@ -860,9 +864,14 @@ static void on_backtrace(void *ctx, uint32_t thread_id, uint64_t call_id, const 
 	e->u.bt.pcs = copy;
 }
 
+/* Called before every waitpid, that is at every stop: handing a batch over
+ * wakes the writer (a futex call and a cross-CPU wake-up), so only a batch
+ * that has waited long enough goes now; full batches go from push(). */
 static void on_idle(void *ctx)
 {
-	hand_over(ctx);
+	tw_writer *w = ctx;
+	if (w->cur && w->cur->n && since(&w->cur->started) > HANDOVER_AGE)
+		hand_over(w);
 }
 
 /* ---- open / close ---- */
