@@ -34,6 +34,7 @@ static const char run_usage[] =
 	"                      thread creations (default 16; 0: none)\n"
 	"  --engine block|step block: one stop per straight-line run (default);\n"
 	"                      step: single-step every instruction (reference)\n"
+	"  --no-follow         trace only PROG's process, not the processes it forks\n"
 	"  --no-pin            do not pin tracer and program to one CPU\n"
 	"  --stats             print instruction and stop counts on stderr\n"
 	"  -h, --help          show this help\n";
@@ -184,6 +185,9 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 		} else if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
 			takes_value = false;
 			ra->force = true;
+		} else if (!strcmp(a, "--no-follow")) {
+			takes_value = false;
+			ra->opts.follow_forks = false;
 		} else if (!strcmp(a, "--no-pin")) {
 			takes_value = false;
 			ra->opts.pin_cpu = false;
@@ -265,8 +269,9 @@ static int trace_program(struct run_args *ra, char *path)
 	if (opts->max_depth != UINT32_MAX)
 		snprintf(depth, sizeof(depth), "%u", opts->max_depth);
 	snprintf(options_json, sizeof(options_json),
-		 "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\",\"scopes\":%zu}", depth,
-		 opts->pin_cpu ? "true" : "false", ra->engine, opts->n_scopes);
+		 "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\",\"scopes\":%zu,\"follow\":%s}",
+		 depth, opts->pin_cpu ? "true" : "false", ra->engine, opts->n_scopes,
+		 opts->follow_forks ? "true" : "false");
 	/* Tracer and program on this CPU, the writer on the others. */
 	int cpu = ra->opts.pin_cpu ? sched_getcpu() : -1;
 	ra->opts.cpu = cpu;

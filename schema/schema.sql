@@ -27,13 +27,23 @@ CREATE TABLE trace (
 CREATE TABLE processes (
     id          INTEGER PRIMARY KEY,        -- ordinal, 1 = the traced program
     pid         INTEGER NOT NULL,
-    parent_id   INTEGER REFERENCES processes(id),
-    executable  TEXT,
-    argv        TEXT,                       -- JSON array
+    parent_id   INTEGER REFERENCES processes(id), -- the process that forked it
+    executable  TEXT,                       -- its program (the last exec'd)
+    argv        TEXT,                       -- JSON array, of that program
     start_seq   INTEGER NOT NULL,
     end_seq     INTEGER,
     exit_status INTEGER,
     exit_signal INTEGER
+);
+
+-- Each execve that succeeded in a traced process, in order.
+CREATE TABLE execs (
+    id          INTEGER PRIMARY KEY,
+    process_id  INTEGER NOT NULL REFERENCES processes(id),
+    thread_id   INTEGER REFERENCES threads(id),
+    seq         INTEGER NOT NULL,           -- where in the stream it happened
+    executable  TEXT,                       -- the new program (/proc/PID/exe)
+    argv        TEXT                        -- JSON array
 );
 
 CREATE TABLE threads (

@@ -26,7 +26,7 @@ extern const char nosco_query_views[]; /* the argument-less canned queries as q_
 /* ---- events ---- */
 
 enum ev_type {
-	EV_PROCESS_START, EV_PROCESS_EXIT, EV_THREAD_START, EV_THREAD_EXIT,
+	EV_PROCESS_START, EV_PROCESS_EXIT, EV_PROCESS_EXEC, EV_THREAD_START, EV_THREAD_EXIT,
 	EV_BINARY_LOAD, EV_BINARY_UNLOAD, EV_INSN, EV_BLOCK, EV_EXEC, EV_CALL_RETURN,
 	EV_BACKTRACE,
 };
@@ -43,6 +43,7 @@ struct binary_copy {
 
 struct process_copy {
 	nt_process p;
+	uint32_t thread_id; /* the thread that exec'd (EV_PROCESS_EXEC) */
 	char *argv_json;
 };
 
@@ -141,7 +142,7 @@ static uint64_t str_hash(const char *s)
 /* ---- the writer ---- */
 
 enum stmt_id {
-	S_PROCESS_INS, S_PROCESS_EXIT, S_THREAD_INS, S_THREAD_EXIT, S_BINARY_INS,
+	S_PROCESS_INS, S_PROCESS_EXIT, S_PEXEC_INS, S_PROCESS_EXEC, S_THREAD_INS, S_THREAD_EXIT, S_BINARY_INS,
 	S_BINARY_UNLOAD, S_FUNCTION_INS, S_FILE_INS, S_INSN_INS, S_BLOCK_INS,
 	S_BLOCK_INSN_INS, S_EXEC_INS, S_SEGMENT_INS, S_CALL_INS, S_THREAD_ROOT,
 	S_BACKTRACE_INS, S_COUNT
@@ -150,6 +151,9 @@ enum stmt_id {
 static const char *const stmt_sql[S_COUNT] = {
 	[S_PROCESS_INS] = "INSERT INTO processes(id, pid, parent_id, executable, argv, start_seq) "
 			  "VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6)",
+	[S_PEXEC_INS] = "INSERT INTO execs(process_id, thread_id, seq, executable, argv) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_PROCESS_EXEC] = "UPDATE processes SET executable = ?2, argv = ?3 WHERE id = ?1",
 	[S_PROCESS_EXIT] = "UPDATE processes SET end_seq = ?2, exit_status = ?3, "
 			   "exit_signal = ?4 WHERE id = ?1",
 	[S_THREAD_INS] = "INSERT INTO threads(id, process_id, tid, parent_id, creating_call_id, "
@@ -588,6 +592,23 @@ static void apply(tw_writer *w, ev *e)
 		free(c);
 		break;
 	}
+	case EV_PROCESS_EXEC: {
+		struct process_copy *c = e->u.proc;
+		bind_i(w, S_PEXEC_INS, 1, c->p.id);
+		bind_i(w, S_PEXEC_INS, 2, c->thread_id);
+		bind_i(w, S_PEXEC_INS, 3, (int64_t)e->seq);
+		bind_t(w, S_PEXEC_INS, 4, c->p.executable);
+		bind_t(w, S_PEXEC_INS, 5, c->argv_json);
+		step(w, S_PEXEC_INS);
+		bind_i(w, S_PROCESS_EXEC, 1, c->p.id);
+		bind_t(w, S_PROCESS_EXEC, 2, c->p.executable);
+		bind_t(w, S_PROCESS_EXEC, 3, c->argv_json);
+		step(w, S_PROCESS_EXEC);
+		free((char *)c->p.executable);
+		free(c->argv_json);
+		free(c);
+		break;
+	}
 	case EV_PROCESS_EXIT:
 		bind_i(w, S_PROCESS_EXIT, 1, e->u.exit.id);
 		bind_i(w, S_PROCESS_EXIT, 2, (int64_t)e->seq);
@@ -747,6 +768,22 @@ static void on_process_start(void *ctx, const nt_process *p, uint64_t seq)
 	c->p.executable = p->executable ? strdup(p->executable) : NULL;
 	c->p.argv = NULL;
 	c->argv_json = json_string_array(p->argv);
+	e->u.proc = c;
+}
+
+static void on_process_exec(void *ctx, uint32_t process_id, uint32_t thread_id,
+			    const char *executable, const char *const *argv, uint64_t seq)
+{
+	struct process_copy *c = calloc(1, sizeof(*c));
+	ev *e = c ? push(ctx, EV_PROCESS_EXEC, seq) : NULL;
+	if (!e) {
+		free(c);
+		return;
+	}
+	c->p.id = process_id;
+	c->thread_id = thread_id;
+	c->p.executable = executable ? strdup(executable) : NULL;
+	c->argv_json = json_string_array(argv);
 	e->u.proc = c;
 }
 
@@ -983,6 +1020,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 		.ctx = w,
 		.process_start = on_process_start,
 		.process_exit = on_process_exit,
+		.process_exec = on_process_exec,
 		.thread_start = on_thread_start,
 		.thread_exit = on_thread_exit,
 		.binary_load = on_binary_load,

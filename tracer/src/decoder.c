@@ -12,7 +12,7 @@ struct dec_cache {
 	size_t cap, used;
 	dec_insn **all;   /* every entry ever made, for freeing */
 	size_t n_all, cap_all;
-	uint32_t next_id;
+	uint32_t *next_id; /* shared by every cache of a session */
 };
 
 static size_t slot_of(const dec_cache *c, uint64_t addr)
@@ -21,11 +21,12 @@ static size_t slot_of(const dec_cache *c, uint64_t addr)
 	return (size_t)(h >> 20) & (c->cap - 1);
 }
 
-dec_cache *dec_create(void)
+dec_cache *dec_create(uint32_t *next_id)
 {
 	dec_cache *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	c->next_id = next_id;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &c->cs) != CS_ERR_OK) {
 		free(c);
 		errno = EINVAL;
@@ -267,7 +268,7 @@ dec_insn *dec_decode(dec_cache *c, uint64_t addr, const uint8_t *code, size_t av
 	dec_insn *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
-	e->pub.id = ++c->next_id;
+	e->pub.id = ++*c->next_id;
 	e->pub.addr = addr;
 	size_t n = avail < 15 ? avail : 15;
 	memcpy(e->pub.bytes, code, n);

@@ -46,8 +46,10 @@ typedef struct dec_insn {
 
 typedef struct dec_cache dec_cache;
 
-/* Returns a new, empty cache, or NULL (errno set). */
-dec_cache *dec_create(void);
+/* Returns a new, empty cache, or NULL (errno set). Instruction ids come
+ * from *next_id, shared by all the caches of a session (one per address
+ * space, and a new one after each exec), so they never repeat. */
+dec_cache *dec_create(uint32_t *next_id);
 void dec_destroy(dec_cache *c);
 
 /* The cached instruction at addr, or NULL. */

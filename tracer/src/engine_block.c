@@ -397,6 +397,14 @@ static int block_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 	t->regs_dirty = false;
 	if (sig == (SIGTRAP | 0x80))
 		return at_syscall(s, t);
+	if (sig == SIGTRAP && t->exec_step_trap) {
+		/* execve was single-stepped (step_one): its trap comes in the new
+		 * image, before the first instruction ran. */
+		t->exec_step_trap = false;
+		t->stepping = NULL;
+		t->cur = NULL;
+		return 0;
+	}
 	if (sig == SIGTRAP && t->entering_handler)
 		return engine_enter_handler(s, t);
 	if (sig == SIGTRAP && t->cur && !t->stepping) {

@@ -199,7 +199,7 @@ void engine_backtrace(session *s, thread *t)
 /* t, running free, is at the entry of a scoped function: trace from here. */
 static bool enter_scope(session *s, thread *t, uint64_t addr)
 {
-	int k = scope_at(t->proc, addr);
+	int k = t->owner->silent ? -1 : scope_at(t->proc, addr);
 	if (k < 0 || rec_in_scope(t, k))
 		return false;
 	uint64_t ret = 0;

@@ -22,6 +22,13 @@ static int step_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 {
 	if (t->mode == TM_FREE)
 		return engine_free_stopped(s, t, sig, si);
+	if (sig == SIGTRAP && t->exec_step_trap) {
+		/* The step over execve ends here, in the new image, before its
+		 * first instruction ran. */
+		t->exec_step_trap = false;
+		t->stepping = NULL;
+		return thread_fetch_regs(t);
+	}
 	siginfo_t buf;
 	si = engine_siginfo(t, si, &buf);
 	if (sig == SIGTRAP && (t->entering_handler || !si || si->si_code == TRAP_TRACE ||

@@ -211,6 +211,16 @@ int ldr_exec(session *s, thread *t)
 	return 0;
 }
 
+static void scan_link_map(session *s, thread *t, bool consistent);
+
+int ldr_fork(session *s, thread *t)
+{
+	int r = ldr_exec(s, t);
+	if (r == 0 && t->proc->r_debug)
+		scan_link_map(s, t, true);
+	return r;
+}
+
 static binary *find_live_by_base(process *p, uint64_t base, nt_binary_kind kind,
 				 const char *path)
 {
@@ -224,10 +234,6 @@ static binary *find_live_by_base(process *p, uint64_t base, nt_binary_kind kind,
 	(void)kind;
 	return NULL;
 }
-
-/* Walks the link_map list: reports objects not seen before, and, when
- * consistent is set, unloads the libraries no longer in it. */
-static void scan_link_map(session *s, thread *t, bool consistent);
 
 void ldr_on_brk(session *s, thread *t)
 {
@@ -249,6 +255,8 @@ void ldr_on_unknown_code(session *s, thread *t)
 	scan_link_map(s, t, false);
 }
 
+/* Walks the link_map list: reports objects not seen before, and, when
+ * consistent is set, unloads the libraries no longer in it. */
 static void scan_link_map(session *s, thread *t, bool consistent)
 {
 	process *p = t->proc;

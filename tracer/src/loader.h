@@ -11,6 +11,11 @@
  * Returns 0 or a negative errno (message via session_fail). */
 int ldr_exec(session *s, thread *t);
 
+/* Thread t is the first of a process just forked (its own copy of its
+ * parent's memory): reports the binaries it has, as at an exec plus the
+ * libraries in its link_map, and arms its r_brk hook. */
+int ldr_fork(session *s, thread *t);
+
 /* Thread t is at r_brk: reads the link_map list and reports the binaries
  * loaded and unloaded since the last consistent state. */
 void ldr_on_brk(session *s, thread *t);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,7 +34,7 @@ void nt_request_stop(void)
 void nt_options_init(nt_options *o)
 {
 	*o = (nt_options){ .engine = NT_ENGINE_BLOCK, .max_depth = UINT32_MAX, .pin_cpu = true,
-			   .cpu = -1 };
+			   .cpu = -1, .follow_forks = true };
 }
 
 void session_fail(session *s, const char *fmt, ...)
@@ -88,7 +89,7 @@ static process *process_new(session *s, pid_t pid)
 	p->id = s->n_procs + 1;
 	p->pid = pid;
 	p->bps = bp_create(pid);
-	p->dec = dec_create();
+	p->dec = dec_create(&s->next_insn_id);
 	if (!p->bps || !p->dec) {
 		bp_destroy(p->bps);
 		dec_destroy(p->dec);
@@ -115,6 +116,7 @@ static thread *thread_new(session *s, process *p, pid_t tid)
 	t->id = ++s->next_thread_id;
 	t->tid = tid;
 	t->proc = p;
+	t->owner = p;
 	s->threads[s->n_threads++] = t;
 	p->threads_alive++;
 	return t;
@@ -165,7 +167,7 @@ static void free_tables(session *s)
  * enters one. */
 static void start_root(session *s, thread *t)
 {
-	if (s->opts.n_scopes)
+	if (s->opts.n_scopes || t->owner->silent)
 		engine_settle(s, t);
 	else
 		rec_call(s, t, NT_CALL_ROOT, 0, t->regs.rip, 0, t->regs.rsp);
@@ -176,8 +178,8 @@ static void start_root(session *s, thread *t)
  * even when two new threads first stop in the other order. */
 static void thread_announce(session *s, thread *t, thread *parent)
 {
-	if (s->h->thread_start) {
-		nt_thread nt = { .id = t->id, .process_id = t->proc->id, .tid = t->tid,
+	if (s->h->thread_start && !t->owner->silent) {
+		nt_thread nt = { .id = t->id, .process_id = t->owner->id, .tid = t->tid,
 				 .parent_id = parent ? parent->id : 0,
 				 .creating_call_id = t->creating_call_id };
 		s->h->thread_start(s->h->ctx, &nt, s->seq);
@@ -201,16 +203,16 @@ static void thread_exit(session *s, thread *t, int status)
 		      .signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0 };
 	rec_thread_end(s, t);
 	t->exited = true;
-	if (t->mode == TM_FREE && !t->proc->exited)
+	if (t->mode == TM_FREE && t->free_ret_addr && !t->proc->exited)
 		bp_remove(t->proc->bps, t->free_ret_addr);
-	if (s->h->thread_exit)
+	process *p = t->owner;
+	if (s->h->thread_exit && !p->silent)
 		s->h->thread_exit(s->h->ctx, t->id, e, s->seq);
-	process *p = t->proc;
 	p->threads_alive--;
 	if (t->tid == p->pid) {
 		p->exited = true;
 		p->exit = e;
-		if (s->h->process_exit)
+		if (s->h->process_exit && !p->silent)
 			s->h->process_exit(s->h->ctx, p->id, e, s->seq);
 	}
 }
@@ -228,8 +230,6 @@ struct loop {
 	session *s;
 	struct early_stop early[64];
 	int n_early;
-	pid_t forked[64]; /* untraced fork children awaiting their first stop */
-	int n_forked;
 };
 
 static bool take_early(struct loop *l, pid_t tid)
@@ -242,12 +242,51 @@ static bool take_early(struct loop *l, pid_t tid)
 	return false;
 }
 
-/* A fork child we do not follow: remove our int3s from its copy of the
- * address space and let it go. */
-static void release_fork_child(session *s, process *parent, pid_t child)
+/* What /proc says pid runs: its executable (into exe) and its argv (a
+ * NULL-terminated array in one allocation, or NULL). */
+static char **proc_program(pid_t pid, char *exe, size_t exe_len)
 {
-	bp_scrub_copy(parent->bps, child);
-	pt_detach(child, 0);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	ssize_t n = readlink(path, exe, exe_len - 1);
+	exe[n > 0 ? n : 0] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	char buf[8192];
+	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	size_t argc = 0;
+	for (size_t i = 0; i < len; i++)
+		argc += buf[i] == 0;
+	if (len && buf[len - 1] != 0)
+		argc++; /* cut short: the last one has no NUL */
+	char **argv = malloc((argc + 1) * sizeof(char *) + len + 1);
+	if (!argv)
+		return NULL;
+	char *text = (char *)(argv + argc + 1);
+	memcpy(text, buf, len + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < len && k < argc; i += strlen(text + i) + 1)
+		argv[k++] = text + i;
+	argv[k] = NULL;
+	return argv;
+}
+
+static void announce_process(session *s, process *p)
+{
+	if (!s->h->process_start || p->silent)
+		return;
+	char exe[PATH_MAX];
+	char **argv = proc_program(p->pid, exe, sizeof(exe));
+	static const char *const none[] = { "", NULL };
+	nt_process np = { .id = p->id, .pid = p->pid, .parent_id = p->parent_id,
+			  .executable = exe,
+			  .argv = argv ? (const char *const *)argv : none };
+	s->h->process_start(s->h->ctx, &np, s->seq);
+	free(argv);
 }
 
 static int resume(session *s, thread *t)
@@ -262,9 +301,10 @@ static int on_clone(struct loop *l, thread *t)
 	unsigned long msg;
 	if (pt_geteventmsg(t->tid, &msg) < 0)
 		return resume(s, t);
-	thread *child = thread_new(s, t->proc, (pid_t)msg);
+	thread *child = thread_new(s, t->owner, (pid_t)msg);
 	if (!child)
 		return -ENOMEM;
+	child->proc = t->proc;
 	/* The creator's call that cloned, and its stack (t is stopped here; it
 	 * will not be when the child first stops). */
 	rec_settle(s, t);
@@ -282,40 +322,96 @@ static int on_clone(struct loop *l, thread *t)
 	return resume(s, t);
 }
 
-static int on_fork(struct loop *l, thread *t)
+/* t forked (or vforked: the child shares its memory). The child is
+ * stopped before it runs anything: wait for that first stop, then trace it
+ * as a process of its own, or let it go. */
+static int on_fork(struct loop *l, thread *t, bool shares_memory)
 {
+	session *s = l->s;
 	unsigned long msg;
-	if (pt_geteventmsg(t->tid, &msg) == 0) {
-		if (take_early(l, (pid_t)msg))
-			release_fork_child(l->s, t->proc, (pid_t)msg);
-		else if (l->n_forked < (int)(sizeof(l->forked) / sizeof(l->forked[0])))
-			l->forked[l->n_forked++] = (pid_t)msg;
+	if (pt_geteventmsg(t->tid, &msg) < 0)
+		return resume(s, t);
+	pid_t pid = (pid_t)msg;
+	int status;
+	if (!take_early(l, pid) &&
+	    (waitpid(pid, &status, __WALL) != pid || !WIFSTOPPED(status)))
+		return resume(s, t); /* killed before its first stop */
+	/* A fork child has a copy of our int3s (as they are now: t is stopped
+	 * in the fork); a vfork child shares them with t. */
+	if (!shares_memory)
+		bp_scrub_copy(t->proc->bps, pid);
+	if (!s->opts.follow_forks && !shares_memory) {
+		pt_detach(pid, 0);
+		return resume(s, t);
 	}
-	return resume(l->s, t);
+	process *cp = process_new(s, pid);
+	thread *ct = cp ? thread_new(s, cp, pid) : NULL;
+	if (!ct)
+		return -ENOMEM;
+	cp->parent_id = t->owner->id;
+	cp->silent = !s->opts.follow_forks;
+	if (shares_memory)
+		ct->proc = t->proc; /* until it execs */
+	rec_settle(s, t);
+	ct->creating_call_id = rec_top(t) ? rec_top(t)->call.id : 0;
+	announce_process(s, cp);
+	thread_announce(s, ct, t);
+	int r = 0;
+	if (!shares_memory)
+		r = ldr_fork(s, ct);
+	if (r == 0)
+		r = thread_begin(s, ct);
+	if (r == 0)
+		r = resume(s, ct);
+	if (r < 0 && r != -ESRCH)
+		return r;
+	return resume(s, t);
 }
 
 static int on_exec(struct loop *l, thread *t)
 {
 	session *s = l->s;
-	process *p = t->proc;
+	process *p = t->owner;
 	/* The syscall instruction that called execve ran to completion. */
 	if (t->stepping && t->mode == TM_TRACED && !t->rep_continuing)
 		rec_insn(s, t, t->stepping);
+	t->exec_step_trap = t->stepping && t->mode == TM_TRACED && !t->in_syscall;
 	rec_thread_end(s, t);
 	t->stepping = NULL;
 	t->cur = NULL;
 	t->mode = TM_TRACED;
 	t->reinsert_bp = 0;
 	t->at_bp = false;
-	if (s->engine->invalidate)
-		s->engine->invalidate(p, 0, UINT64_MAX);
-	scope_release(p);
-	unwind_release(p);
-	bp_forget_all(p->bps);
-	dec_destroy(p->dec);
-	p->dec = dec_create();
-	if (!p->dec)
-		return -ENOMEM;
+	t->free_ret_addr = 0;
+	if (t->proc != p) {
+		/* A vfork child leaves its parent's memory for its own image. */
+		t->proc = p;
+		if (p->silent) { /* not followed: let it go, clean */
+			t->exited = true;
+			p->threads_alive--;
+			p->exited = true;
+			pt_detach(t->tid, 0);
+			return 0;
+		}
+	} else {
+		if (s->engine->invalidate)
+			s->engine->invalidate(p, 0, UINT64_MAX);
+		scope_release(p);
+		unwind_release(p);
+		bp_forget_all(p->bps);
+		dec_destroy(p->dec);
+		p->dec = dec_create(&s->next_insn_id);
+		if (!p->dec)
+			return -ENOMEM;
+	}
+	if (s->h->process_exec) {
+		char exe[PATH_MAX];
+		char **argv = proc_program(p->pid, exe, sizeof(exe));
+		static const char *const none[] = { "", NULL };
+		s->h->process_exec(s->h->ctx, p->id, t->id, exe,
+				   argv ? (const char *const *)argv : none, s->seq);
+		free(argv);
+	}
 	int r = ldr_exec(s, t);
 	if (r < 0)
 		return r;
@@ -345,12 +441,6 @@ static int dispatch(struct loop *l, pid_t tid, int status)
 	session *s = l->s;
 	thread *t = thread_find(s, tid);
 	if (!t) {
-		for (int i = 0; i < l->n_forked; i++)
-			if (l->forked[i] == tid) {
-				l->forked[i] = l->forked[--l->n_forked];
-				release_fork_child(s, s->procs[0], tid);
-				return 0;
-			}
 		if (WIFSTOPPED(status) && l->n_early < (int)(sizeof(l->early) / sizeof(l->early[0])))
 			l->early[l->n_early++] = (struct early_stop){ tid, status };
 		return 0;
@@ -377,8 +467,9 @@ static int dispatch(struct loop *l, pid_t tid, int status)
 	case PTRACE_EVENT_CLONE:
 		return on_clone(l, t);
 	case PTRACE_EVENT_FORK:
+		return on_fork(l, t, false);
 	case PTRACE_EVENT_VFORK:
-		return on_fork(l, t);
+		return on_fork(l, t, true);
 	case PTRACE_EVENT_EXEC:
 		return on_exec(l, t);
 	case PTRACE_EVENT_EXIT:

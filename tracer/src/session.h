@@ -34,6 +34,8 @@ struct scope_entry {
 typedef struct process {
 	uint32_t id;
 	pid_t pid;
+	uint32_t parent_id; /* process that forked it, 0 for the first */
+	bool silent;        /* a vfork child not followed: nothing reported */
 	bp_table *bps;
 	dec_cache *dec;
 	binary *bins;
@@ -70,7 +72,10 @@ typedef enum thread_mode {
 typedef struct thread {
 	uint32_t id;
 	pid_t tid;
-	process *proc;
+	process *proc;  /* the address space it runs in (breakpoints, code) */
+	process *owner; /* the process it belongs to: proc, except for a vfork
+			 * child, which runs in its parent's memory until it
+			 * execs */
 	frame *frames;
 	uint32_t n_frames, cap_frames;
 	bool entry_pending; /* top frame's call_enter waits for its first run */
@@ -94,6 +99,8 @@ typedef struct thread {
 	dec_insn *stepping;     /* step engine: instruction being stepped */
 	bool rep_continuing;    /* that rep string instruction is mid-way */
 	bool entering_handler;  /* a caught signal is being delivered */
+	bool exec_step_trap;    /* execve was single-stepped: its step trap is
+				 * still to come, after the exec stop */
 	uint64_t reinsert_bp;   /* breakpoint lifted to step over it, or 0 */
 	uint64_t free_ret_addr; /* TM_FREE: return trap address */
 	uint64_t free_sp;       /* TM_FREE: entry_sp of the unrecorded call */
@@ -128,7 +135,7 @@ typedef struct session {
 	uint32_t n_threads, cap_threads;
 	uint64_t seq;
 	uint64_t next_call_id;
-	uint32_t next_thread_id, next_binary_id;
+	uint32_t next_thread_id, next_binary_id, next_insn_id;
 	struct blk_cache *blocks;
 	bool *scope_binary_seen; /* per scope: a binary it names was loaded */
 	bool *scope_found;       /* per scope: its function was found there */

@@ -115,6 +115,10 @@ typedef struct nt_handler {
 	void *ctx;
 	void (*process_start)(void *ctx, const nt_process *p, uint64_t seq);
 	void (*process_exit)(void *ctx, uint32_t process_id, nt_exit e, uint64_t seq);
+	/* A thread of the process executed a new program (the process's
+	 * executable and argv are now those given). */
+	void (*process_exec)(void *ctx, uint32_t process_id, uint32_t thread_id,
+			     const char *executable, const char *const *argv, uint64_t seq);
 	void (*thread_start)(void *ctx, const nt_thread *t, uint64_t seq);
 	void (*thread_exit)(void *ctx, uint32_t thread_id, nt_exit e, uint64_t seq);
 	void (*binary_load)(void *ctx, const nt_binary *b, uint64_t seq);
@@ -161,6 +165,12 @@ typedef struct nt_options {
 	const nt_scope *scopes; /* n_scopes entries; none: trace from the start */
 	size_t n_scopes;
 	uint32_t backtrace_depth; /* frames per backtrace; 0 = no backtraces */
+	/* Trace the processes the program forks, and theirs (default). When
+	 * false only the first process is traced: a fork child is let go with
+	 * our int3s removed from its copy of memory; a vfork child, which shares
+	 * the parent's memory, runs untraced and unrecorded until it execs or
+	 * exits, then is let go. */
+	bool follow_forks;
 } nt_options;
 
 /* Default options: block engine, unlimited depth, pinned to the caller's CPU. */
