@@ -46,6 +46,24 @@ CREATE TABLE execs (
     argv        TEXT                        -- JSON array
 );
 
+-- Every system call of the traced threads (recorded or running free), in
+-- order of entry. Path and fd arguments are decoded at entry, like strace -y.
+CREATE TABLE syscalls (
+    id          INTEGER PRIMARY KEY,        -- 1, 2, 3... in order of entry
+    thread_id   INTEGER NOT NULL REFERENCES threads(id),
+    call_id     INTEGER REFERENCES calls(id), -- the call that made it
+    seq         INTEGER,                    -- seq of its syscall instruction; NULL: not recorded
+    nr          INTEGER NOT NULL,           -- x86-64 number
+    name        TEXT,                       -- NULL: unknown to this build
+    arg0 INTEGER, arg1 INTEGER, arg2 INTEGER, arg3 INTEGER, arg4 INTEGER, arg5 INTEGER,
+    ret         INTEGER,                    -- raw return value; NULL: never returned
+    errno       INTEGER,                    -- -ret when it failed, else NULL
+    duration_ns INTEGER,                    -- entry to exit, as the tracer saw it
+    path        TEXT,                       -- absolute path argument, or the fd's target
+    path2       TEXT,                       -- second one (rename/link target, sendfile input)
+    created     INTEGER                     -- 1: created path (path2 for link/rename); NULL: n/a
+);
+
 CREATE TABLE threads (
     id               INTEGER PRIMARY KEY,   -- ordinal in order of creation
     process_id       INTEGER NOT NULL REFERENCES processes(id),

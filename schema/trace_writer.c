@@ -28,7 +28,13 @@ extern const char nosco_query_views[]; /* the argument-less canned queries as q_
 enum ev_type {
 	EV_PROCESS_START, EV_PROCESS_EXIT, EV_PROCESS_EXEC, EV_THREAD_START, EV_THREAD_EXIT,
 	EV_BINARY_LOAD, EV_BINARY_UNLOAD, EV_INSN, EV_BLOCK, EV_EXEC, EV_CALL_RETURN,
-	EV_BACKTRACE,
+	EV_BACKTRACE, EV_SYSCALL,
+};
+
+/* An nt_syscall with its strings copied after it. */
+struct syscall_copy {
+	nt_syscall sc;
+	char text[];
 };
 
 struct insn_copy {
@@ -59,6 +65,7 @@ typedef struct ev {
 		struct insn_copy *insn;
 		struct binary_copy *bin;
 		struct process_copy *proc;
+		struct syscall_copy *sys;
 		struct { uint32_t id, count; uint32_t *ids; } block;
 		struct { uint32_t thread; uint32_t n; uint64_t call; uint64_t *pcs; } bt;
 	} u;
@@ -145,7 +152,7 @@ enum stmt_id {
 	S_PROCESS_INS, S_PROCESS_EXIT, S_PEXEC_INS, S_PROCESS_EXEC, S_THREAD_INS, S_THREAD_EXIT, S_BINARY_INS,
 	S_BINARY_UNLOAD, S_FUNCTION_INS, S_FILE_INS, S_INSN_INS, S_BLOCK_INS,
 	S_BLOCK_INSN_INS, S_EXEC_INS, S_SEGMENT_INS, S_CALL_INS, S_THREAD_ROOT,
-	S_BACKTRACE_INS, S_COUNT
+	S_BACKTRACE_INS, S_SYSCALL_INS, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -182,6 +189,10 @@ static const char *const stmt_sql[S_COUNT] = {
 		       "recorded, instructions) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, "
 		       "nullif(?6, 0), ?7, nullif(?8, 0), nullif(?9, 0), ?10, ?11, ?12, ?13, "
 		       "?14, ?15)",
+	[S_SYSCALL_INS] = "INSERT INTO syscalls(id, thread_id, call_id, seq, nr, name, arg0, arg1, "
+			  "arg2, arg3, arg4, arg5, ret, errno, duration_ns, path, path2, created) "
+			  "VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+			  "?14, ?15, ?16, ?17, ?18)",
 	[S_BACKTRACE_INS] = "INSERT INTO backtraces(call_id, frame, addr, function_id) "
 			    "VALUES (?1, ?2, ?3, nullif(?4, 0))",
 	[S_THREAD_ROOT] = "UPDATE threads SET root_call_id = ?2 WHERE id = ?1 AND root_call_id IS NULL",
@@ -505,6 +516,40 @@ static void apply_binary(tw_writer *w, struct binary_copy *c, uint64_t seq)
 	step(w, s);
 }
 
+static void apply_syscall(tw_writer *w, const nt_syscall *sc)
+{
+	enum stmt_id S = S_SYSCALL_INS;
+	bind_i(w, S, 1, (int64_t)sc->id);
+	bind_i(w, S, 2, sc->thread_id);
+	bind_i(w, S, 3, (int64_t)sc->call_id);
+	if (sc->seq == NT_NO_SEQ)
+		sqlite3_bind_null(w->st[S], 4);
+	else
+		bind_i(w, S, 4, (int64_t)sc->seq);
+	bind_i(w, S, 5, sc->nr);
+	bind_t(w, S, 6, sc->name);
+	for (int i = 0; i < 6; i++)
+		bind_i(w, S, 7 + i, (int64_t)sc->args[i]);
+	if (sc->returned) {
+		bind_i(w, S, 13, sc->ret);
+		if (sc->ret < 0 && sc->ret >= -4095)
+			bind_i(w, S, 14, -sc->ret);
+		else
+			sqlite3_bind_null(w->st[S], 14);
+	} else {
+		sqlite3_bind_null(w->st[S], 13);
+		sqlite3_bind_null(w->st[S], 14);
+	}
+	bind_i(w, S, 15, (int64_t)sc->duration_ns);
+	bind_t(w, S, 16, sc->path);
+	bind_t(w, S, 17, sc->path2);
+	if (sc->created >= 0)
+		bind_i(w, S, 18, sc->created);
+	else
+		sqlite3_bind_null(w->st[S], 18);
+	step(w, S);
+}
+
 static void apply(tw_writer *w, ev *e)
 {
 	switch (e->type) {
@@ -513,6 +558,10 @@ static void apply(tw_writer *w, ev *e)
 		break;
 	case EV_CALL_RETURN:
 		apply_return(w, e);
+		break;
+	case EV_SYSCALL:
+		apply_syscall(w, &e->u.sys->sc);
+		free(e->u.sys);
 		break;
 	case EV_BACKTRACE:
 		apply_backtrace(w, e);
@@ -787,6 +836,23 @@ static void on_process_exec(void *ctx, uint32_t process_id, uint32_t thread_id,
 	e->u.proc = c;
 }
 
+static void on_syscall(void *ctx, const nt_syscall *sc)
+{
+	size_t l1 = sc->path ? strlen(sc->path) + 1 : 0, l2 = sc->path2 ? strlen(sc->path2) + 1 : 0;
+	struct syscall_copy *c = malloc(sizeof(*c) + l1 + l2);
+	ev *e = c ? push(ctx, EV_SYSCALL, 0) : NULL;
+	if (!e) {
+		free(c);
+		return;
+	}
+	c->sc = *sc;
+	if (l1)
+		c->sc.path = memcpy(c->text, sc->path, l1);
+	if (l2)
+		c->sc.path2 = memcpy(c->text + l1, sc->path2, l2);
+	e->u.sys = c;
+}
+
 static void on_process_exit(void *ctx, uint32_t id, nt_exit x, uint64_t seq)
 {
 	ev *e = push(ctx, EV_PROCESS_EXIT, seq);
@@ -1021,6 +1087,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 		.process_start = on_process_start,
 		.process_exit = on_process_exit,
 		.process_exec = on_process_exec,
+		.syscall = on_syscall,
 		.thread_start = on_thread_start,
 		.thread_exit = on_thread_exit,
 		.binary_load = on_binary_load,

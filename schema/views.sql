@@ -59,3 +59,45 @@ SELECT b.id, b.process_id, b.name, b.kind, b.path,
        b.load_seq, b.unload_seq, b.load_thread_id
 FROM binaries b
 ORDER BY b.id;
+
+-- What each path-naming syscall did to its file(s): one row per (syscall,
+-- path, action). action: read | write | create | delete | exec | stat |
+-- chdir | open (openat2, whose flags are not in its registers). ok: the
+-- syscall succeeded. An open's access mode is flags & 3: O_RDONLY (0)
+-- reads, O_WRONLY (1) writes, O_RDWR (2) both; O_TRUNC also writes.
+CREATE VIEW file_events AS
+WITH s AS (
+  SELECT y.*, t.process_id,
+         CASE y.name WHEN 'open' THEN y.arg1 WHEN 'openat' THEN y.arg2
+                     WHEN 'creat' THEN 577 END AS oflags   -- creat: O_WRONLY|O_CREAT|O_TRUNC
+  FROM syscalls y JOIN threads t ON t.id = y.thread_id
+  WHERE y.path IS NOT NULL
+)
+SELECT id AS syscall_id, process_id, thread_id, name AS syscall, path,
+       a.action, errno IS NULL AND ret IS NOT NULL AS ok
+FROM s JOIN (
+  SELECT 'read' AS action UNION ALL SELECT 'write' UNION ALL SELECT 'create'
+  UNION ALL SELECT 'delete' UNION ALL SELECT 'exec' UNION ALL SELECT 'stat'
+  UNION ALL SELECT 'chdir' UNION ALL SELECT 'open') a
+ON CASE a.action
+     WHEN 'read'   THEN oflags IS NOT NULL AND (oflags & 3) IN (0, 2)
+     WHEN 'write'  THEN (oflags IS NOT NULL AND ((oflags & 3) IN (1, 2) OR (oflags & 512) != 0))
+                        OR name = 'truncate'
+     WHEN 'create' THEN created = 1 AND name NOT IN ('rename', 'renameat', 'renameat2',
+                                                     'link', 'linkat')
+     WHEN 'delete' THEN name IN ('unlink', 'unlinkat', 'rmdir', 'rename', 'renameat', 'renameat2')
+     WHEN 'exec'   THEN name IN ('execve', 'execveat')
+     WHEN 'stat'   THEN name IN ('stat', 'lstat', 'newfstatat', 'statx', 'access', 'faccessat',
+                                 'faccessat2', 'readlink', 'readlinkat', 'statfs')
+     WHEN 'chdir'  THEN name = 'chdir'
+     WHEN 'open'   THEN name = 'openat2'
+   END
+UNION ALL
+-- The second path of rename and link: written, and created if it was new.
+SELECT y.id, t.process_id, y.thread_id, y.name, y.path2, a.action,
+       y.errno IS NULL AND y.ret IS NOT NULL
+FROM syscalls y JOIN threads t ON t.id = y.thread_id
+JOIN (SELECT 'write' AS action UNION ALL SELECT 'create') a
+  ON a.action = 'write' OR y.created = 1
+WHERE y.path2 IS NOT NULL
+  AND y.name IN ('rename', 'renameat', 'renameat2', 'link', 'linkat');

@@ -22,6 +22,7 @@
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "session.h"
+#include "syscalls.h"
 
 enum {
 	MAX_RUN = 4096,      /* a longer straight line ends in a forced stop */
@@ -217,9 +218,11 @@ static int arm(session *s, process *p, dec_insn *in)
 }
 
 /* Single-steps the instruction at rip (lifting our int3 there, if any). */
-static int step_one(thread *t, dec_insn *in, int sig)
+static int step_one(session *s, thread *t, dec_insn *in, int sig)
 {
 	t->stepping = in;
+	if (in->flow == DEC_FLOW_SYSCALL && t->mode == TM_TRACED)
+		sys_enter(s, t, t->regs.rax);
 	uint64_t addr = in->pub.addr;
 	if (bp_is_set(t->proc->bps, addr) && bp_lift(t->proc->bps, addr) == 0)
 		t->reinsert_bp = addr;
@@ -268,7 +271,7 @@ static int block_resume(session *s, thread *t)
 		/* An instruction still to step (a signal stopped it before it
 		 * ran), or a handler to stop at the entry of. */
 		if (t->stepping)
-			return step_one(t, t->stepping, sig);
+			return step_one(s, t, t->stepping, sig);
 		int r = engine_flush_regs(t);
 		return r < 0 ? r : pt_singlestep(t->tid, sig);
 	}
@@ -280,7 +283,7 @@ static int block_resume(session *s, thread *t)
 		if (first && first->generated) {
 			/* Code made at run time may change under us: no int3 in it,
 			 * no cached run; step it, checking its bytes each time. */
-			return step_one(t, first, sig);
+			return step_one(s, t, first, sig);
 		}
 		sblock *b = first ? block_at(p, rip) : NULL;
 		if (!b) {
@@ -310,7 +313,7 @@ static int block_resume(session *s, thread *t)
 			if (last->flow == DEC_FLOW_SYSCALL)
 				goto let_go; /* PTRACE_SYSCALL stops it at the entry */
 			if (!emu_can(last) || t->emulated < MAX_EMULATED || sig)
-				return step_one(t, last, sig);
+				return step_one(s, t, last, sig);
 			/* Many transfers in a row (a tight loop): let the CPU
 			 * trap on the armed int3, so other threads and signals
 			 * get their turn. */
@@ -322,7 +325,7 @@ static int block_resume(session *s, thread *t)
 					return engine_free_resume(s, t, 0);
 				continue;
 			}
-			return step_one(t, b->insns[0], sig);
+			return step_one(s, t, b->insns[0], sig);
 		}
 	let_go:
 		t->emulated = 0;
@@ -372,7 +375,10 @@ static int at_syscall(session *s, thread *t)
 			return 0; /* after an exec, which recorded it already */
 		t->stepping = NULL;
 		int r = rec_insn(s, t, in);
-		return r < 0 ? r : engine_transfer(s, t, in);
+		if (r == 0)
+			r = engine_transfer(s, t, in);
+		sys_finish(s, t, true, (int64_t)t->regs.rax, true);
+		return r;
 	}
 	sblock *b = t->cur;
 	t->cur = NULL;
@@ -384,6 +390,7 @@ static int at_syscall(session *s, thread *t)
 	}
 	t->in_syscall = true;
 	t->stepping = b->insns[k];
+	sys_enter(s, t, t->regs.orig_rax);
 	return record_prefix(s, t, b, (uint32_t)k);
 }
 

@@ -12,6 +12,7 @@
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "scopes.h"
+#include "syscalls.h"
 #include "unwind.h"
 
 int engine_flush_regs(thread *t)
@@ -53,9 +54,11 @@ int engine_executed(session *s, thread *t, dec_insn *in)
 	}
 	t->rep_continuing = false;
 	int err = rec_insn(s, t, in);
-	if (err < 0)
-		return err;
-	return engine_transfer(s, t, in);
+	if (err == 0)
+		err = engine_transfer(s, t, in);
+	if (in->flow == DEC_FLOW_SYSCALL)
+		sys_finish(s, t, true, (int64_t)r->rax, true);
+	return err;
 }
 
 int engine_transfer(session *s, thread *t, const dec_insn *in)
@@ -234,6 +237,17 @@ const siginfo_t *engine_siginfo(thread *t, const siginfo_t *si, siginfo_t *buf)
 
 int engine_free_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 {
+	if (sig == (SIGTRAP | 0x80)) { /* syscall entry or exit */
+		int r = thread_fetch_regs(t);
+		if (r < 0)
+			return r;
+		t->in_syscall = !t->in_syscall;
+		if (t->in_syscall)
+			sys_enter(s, t, t->regs.orig_rax);
+		else
+			sys_finish(s, t, true, (int64_t)t->regs.rax, false);
+		return 0;
+	}
 	siginfo_t buf;
 	si = engine_siginfo(t, si, &buf);
 	if (sig != SIGTRAP || !si || si->si_code == TRAP_TRACE)
@@ -274,5 +288,5 @@ int engine_free_resume(session *s, thread *t, int sig)
 			return pt_singlestep(t->tid, sig);
 		}
 	}
-	return pt_cont(t->tid, sig);
+	return pt_syscall(t->tid, sig); /* syscall stops, to record them */
 }

@@ -17,6 +17,7 @@
 #include "recorder.h"
 #include "session.h"
 #include "engine_common.h"
+#include "syscalls.h"
 
 static int step_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 {
@@ -81,6 +82,8 @@ static int step_resume(session *s, thread *t)
 			return -EFAULT;
 		}
 	}
+	if (t->stepping->flow == DEC_FLOW_SYSCALL)
+		sys_enter(s, t, t->regs.rax);
 	uint64_t addr = t->stepping->pub.addr;
 	if (bp_is_set(t->proc->bps, addr) && bp_lift(t->proc->bps, addr) == 0)
 		t->reinsert_bp = addr;

@@ -21,6 +21,7 @@
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "scopes.h"
+#include "syscalls.h"
 #include "unwind.h"
 #include "engine_common.h"
 
@@ -141,6 +142,7 @@ static uint32_t threads_alive(const session *s)
 static void free_tables(session *s)
 {
 	for (uint32_t i = 0; i < s->n_threads; i++) {
+		sys_release(s->threads[i]);
 		free(s->threads[i]->frames);
 		free(s->threads[i]->run);
 		free(s->threads[i]);
@@ -201,6 +203,7 @@ static void thread_exit(session *s, thread *t, int status)
 {
 	nt_exit e = { .status = WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 		      .signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0 };
+	sys_finish(s, t, false, 0, false);
 	rec_thread_end(s, t);
 	t->exited = true;
 	if (t->mode == TM_FREE && t->free_ret_addr && !t->proc->exited)
@@ -373,8 +376,10 @@ static int on_exec(struct loop *l, thread *t)
 	session *s = l->s;
 	process *p = t->owner;
 	/* The syscall instruction that called execve ran to completion. */
-	if (t->stepping && t->mode == TM_TRACED && !t->rep_continuing)
+	bool recorded = t->stepping && t->mode == TM_TRACED && !t->rep_continuing;
+	if (recorded)
 		rec_insn(s, t, t->stepping);
+	sys_finish(s, t, true, 0, recorded); /* execve returns 0, in the new image */
 	t->exec_step_trap = t->stepping && t->mode == TM_TRACED && !t->in_syscall;
 	rec_thread_end(s, t);
 	t->stepping = NULL;
@@ -428,11 +433,14 @@ static int on_exec(struct loop *l, thread *t)
 static int on_exit_event(session *s, thread *t)
 {
 	dec_insn *in = t->stepping;
+	bool recorded = false;
 	if (t->mode == TM_TRACED && in && in->flow == DEC_FLOW_SYSCALL &&
 	    thread_fetch_regs(t) == 0 && t->regs.rip == in->pub.addr + in->pub.size) {
 		rec_insn(s, t, in);
 		t->stepping = NULL;
+		recorded = true;
 	}
+	sys_finish(s, t, false, 0, recorded);
 	return pt_cont(t->tid, 0);
 }
 

@@ -99,6 +99,7 @@ typedef struct thread {
 	dec_insn *stepping;     /* step engine: instruction being stepped */
 	bool rep_continuing;    /* that rep string instruction is mid-way */
 	bool entering_handler;  /* a caught signal is being delivered */
+	struct sys_pending *sys; /* syscalls.c: the syscall under way */
 	bool exec_step_trap;    /* execve was single-stepped: its step trap is
 				 * still to come, after the exec stop */
 	uint64_t reinsert_bp;   /* breakpoint lifted to step over it, or 0 */
@@ -134,7 +135,7 @@ typedef struct session {
 	thread **threads;
 	uint32_t n_threads, cap_threads;
 	uint64_t seq;
-	uint64_t next_call_id;
+	uint64_t next_call_id, next_syscall_id;
 	uint32_t next_thread_id, next_binary_id, next_insn_id;
 	struct blk_cache *blocks;
 	bool *scope_binary_seen; /* per scope: a binary it names was loaded */

@@ -39,6 +39,30 @@ typedef struct nt_thread {
 	uint64_t creating_call_id; /* call of the parent that cloned it, or 0 */
 } nt_thread;
 
+/* One system call of a traced thread, reported when it is over. */
+typedef struct nt_syscall {
+	uint64_t id;        /* 1, 2, 3... in order of entry, over all threads */
+	uint32_t thread_id;
+	uint64_t call_id;   /* the thread's call that made it, or 0 */
+	uint64_t seq;       /* seq of its syscall instruction, or NT_NO_SEQ when
+			     * the thread's instructions were not recorded */
+	uint32_t nr;        /* x86-64 syscall number */
+	const char *name;   /* NULL for a number this build does not know */
+	uint64_t args[6];   /* rdi, rsi, rdx, r10, r8, r9 at entry */
+	bool returned;      /* false: it never did (exit, exit_group, killed) */
+	int64_t ret;        /* rax at exit: -errno on failure */
+	uint64_t duration_ns; /* entry to exit, as the tracer saw it */
+	/* Decoded at entry, like strace -y: the path argument made absolute
+	 * against the cwd or the dirfd, or what the fd argument refers to; a
+	 * second one for rename/link/symlink/sendfile... NULL when none. */
+	const char *path, *path2;
+	int created;        /* 1: the call created path (O_CREAT on a path that
+			     * did not exist, mkdir, link...), 0: it did not,
+			     * -1: not a creating call */
+} nt_syscall;
+
+#define NT_NO_SEQ UINT64_MAX
+
 typedef struct nt_process {
 	uint32_t id;
 	pid_t pid;
@@ -121,6 +145,7 @@ typedef struct nt_handler {
 			     const char *executable, const char *const *argv, uint64_t seq);
 	void (*thread_start)(void *ctx, const nt_thread *t, uint64_t seq);
 	void (*thread_exit)(void *ctx, uint32_t thread_id, nt_exit e, uint64_t seq);
+	void (*syscall)(void *ctx, const nt_syscall *sc);
 	void (*binary_load)(void *ctx, const nt_binary *b, uint64_t seq);
 	void (*binary_unload)(void *ctx, uint32_t binary_id, uint64_t seq);
 	void (*insn_new)(void *ctx, const nt_insn *insn);
