@@ -35,6 +35,9 @@ static const char run_usage[] =
 	"  --engine block|step block: one stop per straight-line run (default);\n"
 	"                      step: single-step every instruction (reference)\n"
 	"  --no-follow         trace only PROG's process, not the processes it forks\n"
+	"  --syscalls-only     record processes, threads, binaries and syscalls, no\n"
+	"                      instructions or calls: the program runs at full speed\n"
+	"                      between syscalls (like strace)\n"
 	"  --no-pin            do not pin tracer and program to one CPU\n"
 	"  --stats             print instruction and stop counts on stderr\n"
 	"  -h, --help          show this help\n";
@@ -185,6 +188,9 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 		} else if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
 			takes_value = false;
 			ra->force = true;
+		} else if (!strcmp(a, "--syscalls-only")) {
+			takes_value = false;
+			ra->opts.syscalls_only = true;
 		} else if (!strcmp(a, "--no-follow")) {
 			takes_value = false;
 			ra->opts.follow_forks = false;
@@ -269,9 +275,10 @@ static int trace_program(struct run_args *ra, char *path)
 	if (opts->max_depth != UINT32_MAX)
 		snprintf(depth, sizeof(depth), "%u", opts->max_depth);
 	snprintf(options_json, sizeof(options_json),
-		 "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\",\"scopes\":%zu,\"follow\":%s}",
+		 "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\",\"scopes\":%zu,\"follow\":%s,"
+		 "\"syscalls_only\":%s}",
 		 depth, opts->pin_cpu ? "true" : "false", ra->engine, opts->n_scopes,
-		 opts->follow_forks ? "true" : "false");
+		 opts->follow_forks ? "true" : "false", opts->syscalls_only ? "true" : "false");
 	/* Tracer and program on this CPU, the writer on the others. */
 	int cpu = ra->opts.pin_cpu ? sched_getcpu() : -1;
 	ra->opts.cpu = cpu;

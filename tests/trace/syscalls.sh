@@ -1,5 +1,5 @@
 #!/bin/bash
-# syscalls.sh NOSCO SAMPLES CASE ENGINE: syscall recording checked against
+# syscalls.sh NOSCO SAMPLES CASE ENGINE|syscalls-only: syscall recording checked against
 # strace, an independent tracer: for the same command, the number of calls
 # and of failed calls per syscall name in the trace's syscalls table must
 # equal those of `strace -f -c`. The one exception is known beforehand: the
@@ -30,7 +30,9 @@ expect_status=$(status "${cmd[@]}")
 rm -f out
 strace_status=$(status strace -f -c -U name,calls,errors -o strace.out -- "${cmd[@]}")
 rm -f out
-nosco_status=$(status "$nosco" run --engine "$engine" -o trace.db -- "${cmd[@]}")
+mode=(--engine "$engine")
+[ "$engine" = syscalls-only ] && mode=(--syscalls-only)
+nosco_status=$(status "$nosco" run "${mode[@]}" -o trace.db -- "${cmd[@]}")
 echo "exit status: plain $expect_status, under strace $strace_status, under nosco-sql $nosco_status"
 [ "$nosco_status" = "$expect_status" ] || { echo "FAIL exit status"; fail=1; }
 

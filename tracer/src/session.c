@@ -169,7 +169,7 @@ static void free_tables(session *s)
  * enters one. */
 static void start_root(session *s, thread *t)
 {
-	if (s->opts.n_scopes || t->owner->silent)
+	if (s->opts.n_scopes || s->opts.syscalls_only || t->owner->silent)
 		engine_settle(s, t);
 	else
 		rec_call(s, t, NT_CALL_ROOT, 0, t->regs.rip, 0, t->regs.rsp);

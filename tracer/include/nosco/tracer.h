@@ -196,6 +196,10 @@ typedef struct nt_options {
 	 * the parent's memory, runs untraced and unrecorded until it execs or
 	 * exits, then is let go. */
 	bool follow_forks;
+	/* Record no instructions and no calls: processes, threads, binaries
+	 * and syscalls only, every thread running at full speed between its
+	 * syscall stops (like strace). */
+	bool syscalls_only;
 } nt_options;
 
 /* Default options: block engine, unlimited depth, pinned to the caller's CPU. */
