@@ -42,6 +42,13 @@ static const char run_usage[] =
 	"  --stats             print instruction and stop counts on stderr\n"
 	"  -h, --help          show this help\n";
 
+static const char attach_usage[] =
+	"usage: nosco-sql attach PID [OPTIONS]\n"
+	"Traces the running process PID (all its threads) until it exits or until\n"
+	"Ctrl-C (SIGINT, SIGTERM, SIGHUP), then lets it go as it was: no breakpoint\n"
+	"left, registers, signals and CPU affinity intact. OPTIONS are those of\n"
+	"'nosco-sql run' (see 'nosco-sql run --help'); -o defaults to NAME-PID.trace.db.\n";
+
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
@@ -163,6 +170,7 @@ struct run_args {
 	nt_options opts;
 	cfg_config cfg;
 	char **prog_argv;
+	pid_t attach_pid; /* attach: the process, else 0 */
 };
 
 /* Parses the options before PROG. Returns 0, 1 when --help was printed, or
@@ -237,11 +245,17 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 		if (takes_value)
 			i++;
 	}
-	if (i >= argc) {
+	if (ra->attach_pid) {
+		if (i < argc) {
+			fprintf(stderr, "nosco-sql: attach: unexpected argument '%s'\n", argv[i]);
+			return -1;
+		}
+	} else if (i >= argc) {
 		fprintf(stderr, "nosco-sql: run: no program given (nosco-sql run -- PROG [ARGS...])\n");
 		return -1;
+	} else {
+		ra->prog_argv = argv + i;
 	}
-	ra->prog_argv = argv + i;
 	if (ra->cfg.has_call_depth)
 		ra->opts.max_depth = ra->cfg.call_depth;
 	ra->opts.backtrace_depth = ra->cfg.has_backtrace_depth ? ra->cfg.backtrace_depth
@@ -249,8 +263,37 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 	return 0;
 }
 
-/* Traces ra->prog_argv (its argv[0] already resolved to path) into a new
- * trace file. Returns the exit status of nosco-sql. */
+/* The command line of a running process, as a NULL-terminated argv in one
+ * allocation (argv[0] is "?" when /proc does not tell). */
+static char **process_argv(pid_t pid)
+{
+	char path[64], buf[8192];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	FILE *f = fopen(path, "re");
+	size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	if (!len)
+		len = (size_t)snprintf(buf, sizeof(buf), "?") + 1;
+	buf[len] = 0;
+	size_t argc = 0;
+	for (size_t i = 0; i < len; i++)
+		argc += buf[i] == 0;
+	char **argv = malloc((argc + 2) * sizeof(char *) + len + 1);
+	if (!argv)
+		return NULL;
+	char *text = (char *)(argv + argc + 2);
+	memcpy(text, buf, len + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < len && text[i]; i += strlen(text + i) + 1)
+		argv[k++] = text + i;
+	argv[k] = NULL;
+	return argv;
+}
+
+/* Traces ra->prog_argv (its argv[0] already resolved to path), or attaches
+ * to ra->attach_pid, into a new trace file. Returns the exit status of
+ * nosco-sql. */
 static int trace_program(struct run_args *ra, char *path)
 {
 	char **prog_argv = ra->prog_argv;
@@ -259,7 +302,12 @@ static int trace_program(struct run_args *ra, char *path)
 	const char *output = ra->output;
 	if (!output) {
 		const char *base = strrchr(prog_argv[0], '/');
-		snprintf(default_out, sizeof(default_out), "%s.trace.db", base ? base + 1 : prog_argv[0]);
+		if (ra->attach_pid)
+			snprintf(default_out, sizeof(default_out), "%s-%d.trace.db",
+				 base ? base + 1 : prog_argv[0], (int)ra->attach_pid);
+		else
+			snprintf(default_out, sizeof(default_out), "%s.trace.db",
+				 base ? base + 1 : prog_argv[0]);
 		output = default_out;
 	}
 	char tmp[PATH_MAX + 32];
@@ -298,18 +346,26 @@ static int trace_program(struct run_args *ra, char *path)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	/* The program is exec'd by its resolved path, with its own argv. */
-	char *saved0 = prog_argv[0];
-	prog_argv[0] = path;
 	nt_result res;
-	int r = nt_run(prog_argv, opts, tw_handler(w), &res);
-	prog_argv[0] = saved0;
+	int r;
+	if (ra->attach_pid) {
+		r = nt_attach(ra->attach_pid, opts, tw_handler(w), &res);
+	} else {
+		/* The program is exec'd by its resolved path, with its own argv. */
+		char *saved0 = prog_argv[0];
+		prog_argv[0] = path;
+		r = nt_run(prog_argv, opts, tw_handler(w), &res);
+		prog_argv[0] = saved0;
+	}
 
 	int close_r = tw_close(w, &res, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "nosco-sql: cannot start %s\n", res.error);
+		if (ra->attach_pid)
+			fprintf(stderr, "nosco-sql: %s\n", res.error);
+		else
+			fprintf(stderr, "nosco-sql: cannot start %s\n", res.error);
 		unlink(write_path);
-		return 127;
+		return ra->attach_pid ? 2 : 127;
 	}
 	if (close_r < 0)
 		fprintf(stderr, "nosco-sql: %s (the trace holds what was written before)\n", err);
@@ -322,9 +378,20 @@ static int trace_program(struct run_args *ra, char *path)
 		fprintf(stderr, "nosco-sql: stats instructions=%llu stops=%llu\n",
 			(unsigned long long)res.instructions, (unsigned long long)res.stops);
 	if (res.reason == NT_END_ERROR) {
-		fprintf(stderr, "nosco-sql: tracing failed: %s (program killed; trace kept in %s)\n",
-			res.error, output);
+		fprintf(stderr, "nosco-sql: tracing failed: %s (%s; trace kept in %s)\n", res.error,
+			ra->attach_pid ? "process let go" : "program killed", output);
 		return 2;
+	}
+	if (res.reason == NT_END_DETACHED) {
+		fprintf(stderr, "nosco-sql: detached from process %d, which runs on; trace in %s\n",
+			(int)ra->attach_pid, output);
+		return 0;
+	}
+	if (ra->attach_pid) {
+		fprintf(stderr, "nosco-sql: process %d %s %d; trace in %s\n", (int)ra->attach_pid,
+			res.exit.signal ? "was killed by signal" : "exited with status",
+			res.exit.signal ? res.exit.signal : res.exit.status, output);
+		return 0;
 	}
 	if (res.reason == NT_END_INTERRUPTED) {
 		fprintf(stderr, "nosco-sql: interrupted by signal %d: program killed, trace kept in %s\n",
@@ -340,11 +407,12 @@ static int trace_program(struct run_args *ra, char *path)
 	return res.exit.status;
 }
 
-int cmd_run(int argc, char **argv)
+static int run_or_attach(int argc, char **argv, pid_t attach_pid)
 {
-	struct run_args ra = { .engine = "block" };
+	struct run_args ra = { .engine = "block", .attach_pid = attach_pid };
 	nt_options_init(&ra.opts);
 	nt_scope *scopes = NULL;
+	char **attached_argv = NULL;
 	int status = 2;
 	int r = parse_args(argc, argv, &ra);
 	if (r != 0) {
@@ -366,12 +434,53 @@ int cmd_run(int argc, char **argv)
 		ra.opts.n_scopes = ra.cfg.n_scopes;
 	}
 	char path[PATH_MAX];
-	if (resolve_program(ra.prog_argv[0], path, sizeof(path)) < 0 || check_program(path) < 0)
+	if (attach_pid) {
+		attached_argv = process_argv(attach_pid);
+		if (!attached_argv) {
+			fprintf(stderr, "nosco-sql: out of memory\n");
+			goto out;
+		}
+		ra.prog_argv = attached_argv;
+		status = trace_program(&ra, NULL);
+	} else if (resolve_program(ra.prog_argv[0], path, sizeof(path)) < 0 ||
+		   check_program(path) < 0) {
 		status = 127;
-	else
+	} else {
 		status = trace_program(&ra, path);
+	}
 out:
 	cfg_free(&ra.cfg);
 	free(scopes);
+	free(attached_argv);
 	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return run_or_attach(argc, argv, 0);
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(attach_usage, stdout);
+		return 0;
+	}
+	char *end = NULL;
+	long pid = argc >= 2 ? strtol(argv[1], &end, 10) : 0;
+	if (argc < 2 || !end || *end || pid <= 0 || pid > INT32_MAX) {
+		fprintf(stderr, "nosco-sql: attach: expected a process id (nosco-sql attach PID "
+				"[OPTIONS])\n");
+		return 2;
+	}
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+		fprintf(stderr, "nosco-sql: attach: no process %ld\n", pid);
+		return 2;
+	}
+	if ((pid_t)pid == getpid()) {
+		fprintf(stderr, "nosco-sql: attach: cannot trace itself\n");
+		return 2;
+	}
+	/* argv[1] (the pid) takes the place of run's subcommand name. */
+	return run_or_attach(argc - 1, argv + 1, (pid_t)pid);
 }

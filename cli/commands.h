@@ -4,6 +4,7 @@
 #define NOSCO_CLI_COMMANDS_H
 
 int cmd_run(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_repl(int argc, char **argv);
 

@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run -- PROG [ARGS...]   trace PROG into a SQLite file" },
+	{ "attach", cmd_attach, "attach PID              trace a running process until Ctrl-C, then let it go" },
 	{ "query", cmd_query, "query FILE NAME [ARGS]  run a canned query (or -e SQL) on a trace" },
 	{ "repl", cmd_repl, "repl FILE               interactive SQL on a trace (also: nosco-sql FILE)" },
 };

@@ -458,7 +458,7 @@ static void apply_backtrace(tw_writer *w, const ev *e)
 }
 
 static const char *const call_kinds[] = { "root", "call", "signal", "scope" };
-static const char *const return_kinds[] = { "ret", "unwind", "exit" };
+static const char *const return_kinds[] = { "ret", "unwind", "exit", "detach" };
 
 static void apply_return(tw_writer *w, const ev *e)
 {
@@ -1136,6 +1136,8 @@ static const char *end_reason(const nt_result *res)
 		return "interrupted";
 	case NT_END_ERROR:
 		return "error";
+	case NT_END_DETACHED:
+		return "detached";
 	default:
 		return res->exit.signal ? "killed" : "exited";
 	}

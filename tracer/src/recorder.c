@@ -288,6 +288,13 @@ void rec_return_top(session *s, thread *t)
 		pop(s, t, NT_RETURN_RET);
 }
 
+void rec_thread_detach(session *s, thread *t)
+{
+	rec_flush(s, t);
+	while (t->n_frames)
+		pop(s, t, NT_RETURN_DETACH);
+}
+
 void rec_thread_end(session *s, thread *t)
 {
 	rec_flush(s, t);

@@ -58,6 +58,9 @@ void rec_return_top(session *s, thread *t);
 /* The thread ended: flushes and closes all its calls as EXIT. */
 void rec_thread_end(session *s, thread *t);
 
+/* The tracer lets the thread go: flushes and closes its calls as DETACH. */
+void rec_thread_detach(session *s, thread *t);
+
 static inline frame *rec_top(thread *t)
 {
 	return t->n_frames ? &t->frames[t->n_frames - 1] : NULL;

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "session.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -143,6 +144,7 @@ static void free_tables(session *s)
 {
 	for (uint32_t i = 0; i < s->n_threads; i++) {
 		sys_release(s->threads[i]);
+		free(s->threads[i]->saved_affinity);
 		free(s->threads[i]->frames);
 		free(s->threads[i]->run);
 		free(s->threads[i]);
@@ -155,6 +157,7 @@ static void free_tables(session *s)
 		scope_release(p);
 		unwind_release(p);
 		ldr_release(p);
+		free(p->saved_affinity);
 		bp_destroy(p->bps);
 		dec_destroy(p->dec);
 		free(p);
@@ -189,13 +192,18 @@ static void thread_announce(session *s, thread *t, thread *parent)
 }
 
 /* The first stop of a thread: its root call starts at the current rip. */
+static void thread_begin_at(session *s, thread *t)
+{
+	t->started = true;
+	start_root(s, t);
+}
+
 static int thread_begin(session *s, thread *t)
 {
 	int r = thread_fetch_regs(t);
 	if (r < 0)
 		return r;
-	t->started = true;
-	start_root(s, t);
+	thread_begin_at(s, t);
 	return 0;
 }
 
@@ -294,6 +302,10 @@ static void announce_process(session *s, process *p)
 
 static int resume(session *s, thread *t)
 {
+	if (s->detaching) { /* stays stopped until every thread is: then let go */
+		t->held = true;
+		return 0;
+	}
 	int r = s->engine->resume(s, t);
 	return r == -ESRCH ? 0 : r;
 }
@@ -467,6 +479,19 @@ static int dispatch(struct loop *l, pid_t tid, int status)
 	}
 	int sig = WSTOPSIG(status);
 	int event = status >> 16;
+	if (event == PTRACE_EVENT_STOP) {
+		/* Our PTRACE_INTERRUPT (detaching), or a group-stop of a seized
+		 * thread: nothing ran. */
+		if (s->detaching) {
+			t->held = true;
+			return 0;
+		}
+		if (!t->started)
+			return 0; /* nt_attach() waits for these itself */
+		int r = s->engine->stopped(s, t, sig, NULL);
+		t->pending_signal = 0; /* a stop, not a signal to deliver */
+		return r < 0 ? r : resume(s, t);
+	}
 	if (!t->started) {
 		int r = thread_begin(s, t);
 		return r < 0 && r != -ESRCH ? r : resume(s, t);
@@ -505,6 +530,93 @@ static int dispatch(struct loop *l, pid_t tid, int status)
 	return resume(s, t);
 }
 
+/* Attached: stop every thread (each is held at its next stop), so that
+ * all can be let go at once, with no int3 of ours left in memory. */
+static void start_detach(session *s)
+{
+	s->detaching = true;
+	for (uint32_t i = 0; i < s->n_threads; i++) {
+		thread *t = s->threads[i];
+		if (!t->exited && !t->held)
+			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+	}
+}
+
+static bool all_held(const session *s)
+{
+	for (uint32_t i = 0; i < s->n_threads; i++)
+		if (!s->threads[i]->exited && !s->threads[i]->held)
+			return false;
+	return true;
+}
+
+/* Whether a SIGTRAP waits in tid's own pending set: the trap of a step or
+ * an int3 that happened as our PTRACE_INTERRUPT stopped it. */
+static bool sigtrap_pending(pid_t tid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	FILE *f = fopen(path, "re");
+	unsigned long long mask = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigPnd: %llx", &mask) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return mask & (1ULL << (SIGTRAP - 1));
+}
+
+/* Every live thread is stopped: put the original bytes back under our
+ * int3s, write back registers an engine changed (a rip moved back onto an
+ * instruction that has not run), restore CPU affinity, and detach each
+ * thread with the signal it was to receive. */
+static void detach_all(session *s)
+{
+	/* A trap still pending would reach the program once we are gone (and
+	 * kill it): let each such thread take it now, which stops it again at
+	 * once, before any instruction, and process that stop as usual. */
+	for (uint32_t i = 0; i < s->n_threads; i++) {
+		thread *t = s->threads[i];
+		int status;
+		if (t->exited || !sigtrap_pending(t->tid) || engine_flush_regs(t) < 0 ||
+		    pt_cont(t->tid, 0) < 0)
+			continue;
+		if (waitpid(t->tid, &status, __WALL) != t->tid || !WIFSTOPPED(status)) {
+			thread_exit(s, t, status);
+			continue;
+		}
+		s->engine->stopped(s, t, WSTOPSIG(status), NULL);
+	}
+	for (uint32_t i = 0; i < s->n_procs; i++) {
+		process *p = s->procs[i];
+		thread *any = NULL;
+		for (uint32_t k = 0; k < s->n_threads && !any; k++)
+			if (!s->threads[k]->exited && s->threads[k]->proc == p)
+				any = s->threads[k];
+		if (!any)
+			continue;
+		bp_set_accessor(p->bps, any->tid);
+		bp_remove_all(p->bps);
+	}
+	for (uint32_t i = 0; i < s->n_threads; i++) {
+		thread *t = s->threads[i];
+		if (t->exited)
+			continue;
+		engine_flush_regs(t);
+		sys_finish(s, t, false, 0, false);
+		rec_thread_detach(s, t);
+		if (t->saved_affinity || t->owner->saved_affinity)
+			sched_setaffinity(t->tid, sizeof(cpu_set_t),
+					  t->saved_affinity ? t->saved_affinity
+							    : t->owner->saved_affinity);
+		pt_detach(t->tid, t->pending_signal);
+		t->exited = true;
+		t->owner->threads_alive--;
+		if (s->h->thread_exit && !t->owner->silent) /* its last seq, no status */
+			s->h->thread_exit(s->h->ctx, t->id, (nt_exit){ .status = -1 }, s->seq);
+	}
+}
+
 static void kill_all(session *s)
 {
 	for (uint32_t i = 0; i < s->n_procs; i++)
@@ -519,8 +631,15 @@ static void run_loop(struct loop *l)
 	bool killed = false;
 	while (threads_alive(s)) {
 		if (!killed && (stop_requested || s->error[0])) {
-			kill_all(s);
+			if (s->attached)
+				start_detach(s);
+			else
+				kill_all(s);
 			killed = true;
+		}
+		if (s->detaching && all_held(s)) {
+			detach_all(s);
+			break;
 		}
 		int status;
 		if (s->h->idle)
@@ -598,21 +717,50 @@ static pid_t spawn(char *const argv[])
 	return pid;
 }
 
-int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler,
-	   nt_result *result)
+/* What nt_run() and nt_attach() share: the session before and after. */
+static int session_open(session *s, const nt_options *opts, const nt_handler *handler,
+			nt_result *result)
 {
 	memset(result, 0, sizeof(*result));
-	session s = { .opts = *opts, .h = handler };
-	s.engine = opts->engine == NT_ENGINE_BLOCK ? &engine_block : &engine_step;
+	*s = (session){ .opts = *opts, .h = handler, .cpu = -1 };
+	s->engine = opts->engine == NT_ENGINE_BLOCK ? &engine_block : &engine_step;
 	stop_requested = 0;
-	s.scope_binary_seen = calloc(opts->n_scopes + 1, sizeof(bool));
-	s.scope_found = calloc(opts->n_scopes + 1, sizeof(bool));
-	if (!s.scope_binary_seen || !s.scope_found || rec_init(&s) < 0) {
-		free(s.scope_binary_seen);
-		free(s.scope_found);
+	s->scope_binary_seen = calloc(opts->n_scopes + 1, sizeof(bool));
+	s->scope_found = calloc(opts->n_scopes + 1, sizeof(bool));
+	if (!s->scope_binary_seen || !s->scope_found || rec_init(s) < 0) {
+		free(s->scope_binary_seen);
+		free(s->scope_found);
 		snprintf(result->error, sizeof(result->error), "out of memory");
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+static void session_close(session *s, nt_result *result)
+{
+	result->exit = s->n_procs && s->procs[0]->exited ? s->procs[0]->exit
+							 : (nt_exit){ .status = -1 };
+	result->reason = s->error[0]	    ? NT_END_ERROR
+			 : s->detaching	    ? NT_END_DETACHED
+			 : stop_requested ? NT_END_INTERRUPTED
+					  : NT_END_EXITED;
+	snprintf(result->error, sizeof(result->error), "%s", s->error);
+	result->instructions = s->seq;
+	result->stops = s->stops;
+	scope_report_unmatched(s, result->scope_error, sizeof(result->scope_error));
+	free(s->scope_binary_seen);
+	free(s->scope_found);
+	free_tables(s);
+	rec_fini(s);
+}
+
+int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler,
+	   nt_result *result)
+{
+	session s;
+	int r = session_open(&s, opts, handler, result);
+	if (r < 0)
+		return r;
 	cpu_set_t saved;
 	bool restore_affinity = false;
 	if (opts->pin_cpu && sched_getaffinity(0, sizeof(saved), &saved) == 0)
@@ -620,11 +768,9 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 
 	pid_t pid = spawn(argv);
 	if (pid < 0) {
+		session_close(&s, result);
 		snprintf(result->error, sizeof(result->error), "%s: %s", argv[0],
 			 strerror((int)-pid));
-		rec_fini(&s);
-		free(s.scope_binary_seen);
-		free(s.scope_found);
 		if (restore_affinity)
 			sched_setaffinity(0, sizeof(saved), &saved);
 		return (int)pid;
@@ -645,26 +791,152 @@ int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler
 		}
 		thread_announce(&s, t, NULL);
 		if (ldr_exec(&s, t) == 0 && thread_begin(&s, t) == 0) {
-			int r = resume(&s, t);
+			r = resume(&s, t);
 			if (r < 0)
 				session_fail(&s, "cannot resume %d: %s", pid, strerror(-r));
 		}
 	}
 	run_loop(&l);
-
-	result->exit = s.n_procs && s.procs[0]->exited ? s.procs[0]->exit
-							: (nt_exit){ .status = -1 };
-	result->reason = s.error[0] ? NT_END_ERROR : stop_requested ? NT_END_INTERRUPTED
-								    : NT_END_EXITED;
-	snprintf(result->error, sizeof(result->error), "%s", s.error);
-	result->instructions = s.seq;
-	result->stops = s.stops;
-	scope_report_unmatched(&s, result->scope_error, sizeof(result->scope_error));
-	free(s.scope_binary_seen);
-	free(s.scope_found);
-	free_tables(&s);
-	rec_fini(&s);
+	session_close(&s, result);
 	if (restore_affinity)
 		sched_setaffinity(0, sizeof(saved), &saved);
+	return 0;
+}
+
+/* A seized thread interrupted inside a syscall will restart it when it
+ * resumes: the kernel moves rip back onto the syscall instruction then.
+ * Do that now, so the engines see the syscall run. */
+static void rewind_restart(thread *t)
+{
+	struct user_regs_struct *r = &t->regs;
+	long ret = (long)r->rax;
+	if ((long)r->orig_rax < 0 || (ret != -512 && ret != -513 && ret != -514 && ret != -516))
+		return; /* ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK */
+	r->rip -= 2;
+	r->rax = ret == -516 ? 219 /* restart_syscall */ : r->orig_rax;
+	r->orig_rax = (unsigned long long)-1; /* so the kernel does not rewind again */
+	t->regs_dirty = true;
+}
+
+/* Seizes every thread of pid (until no new one appears) and waits for each
+ * to stop. Returns 0 or a negative errno. */
+static int seize_all(session *s, process *p)
+{
+	const long opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK |
+			  PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD;
+	for (bool found = true; found;) {
+		found = false;
+		char dir[64];
+		snprintf(dir, sizeof(dir), "/proc/%d/task", p->pid);
+		DIR *d = opendir(dir);
+		if (!d)
+			return -errno;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			pid_t tid = (pid_t)atoi(e->d_name);
+			if (tid <= 0 || thread_find(s, tid))
+				continue;
+			if (ptrace(PTRACE_SEIZE, tid, 0, opts) < 0) {
+				int err = errno;
+				if (err == ESRCH && tid != p->pid)
+					continue; /* exited meanwhile */
+				closedir(d);
+				return -err;
+			}
+			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+			thread *t = thread_new(s, p, tid);
+			if (!t) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			found = true;
+		}
+		closedir(d);
+	}
+	for (uint32_t i = 0; i < s->n_threads; i++) {
+		int status;
+		thread *t = s->threads[i];
+		if (waitpid(t->tid, &status, __WALL) != t->tid || !WIFSTOPPED(status)) {
+			t->exited = true; /* gone before its first stop */
+			p->threads_alive--;
+		}
+	}
+	return 0;
+}
+
+int nt_attach(pid_t pid, const nt_options *opts, const nt_handler *handler, nt_result *result)
+{
+	session s;
+	int r = session_open(&s, opts, handler, result);
+	if (r < 0)
+		return r;
+	s.attached = true;
+	process *p = process_new(&s, pid);
+	r = p ? seize_all(&s, p) : -ENOMEM;
+	if (r < 0) {
+		/* Let go of the threads already seized (none has run under us). */
+		for (uint32_t i = 0; i < s.n_threads; i++)
+			if (!s.threads[i]->exited)
+				pt_detach(s.threads[i]->tid, 0);
+		session_close(&s, result);
+		snprintf(result->error, sizeof(result->error), "cannot trace process %d: %s", pid,
+			 r == -EPERM ? "permission denied (already traced, or not ours to trace)"
+				     : strerror(-r));
+		return r;
+	}
+	/* Pin every thread to one CPU with the tracer, as nt_run() does, and
+	 * remember their CPUs to give them back. */
+	cpu_set_t saved_self;
+	bool restore_self = opts->pin_cpu && sched_getaffinity(0, sizeof(saved_self), &saved_self) == 0 &&
+			    pin_to_cpu(opts->cpu) == 0;
+	if (restore_self) {
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(sched_getcpu(), &one);
+		for (uint32_t i = 0; i < s.n_threads; i++) {
+			thread *t = s.threads[i];
+			cpu_set_t *old = malloc(sizeof(*old));
+			if (old && sched_getaffinity(t->tid, sizeof(*old), old) == 0 &&
+			    sched_setaffinity(t->tid, sizeof(one), &one) == 0) {
+				t->saved_affinity = old;
+				if (t->tid == pid && !p->saved_affinity) {
+					p->saved_affinity = malloc(sizeof(*old));
+					if (p->saved_affinity)
+						memcpy(p->saved_affinity, old, sizeof(*old));
+				}
+			} else {
+				free(old);
+			}
+		}
+	}
+	announce_process(&s, p);
+	struct loop l = { .s = &s };
+	thread *main = thread_find(&s, pid);
+	for (uint32_t i = 0; i < s.n_threads; i++)
+		if (!s.threads[i]->exited)
+			thread_announce(&s, s.threads[i], NULL);
+	bool ok = main && ldr_fork(&s, main) == 0;
+	if (!ok)
+		session_fail(&s, "cannot read the binaries of process %d", pid);
+	for (uint32_t i = 0; i < s.n_threads; i++) {
+		thread *t = s.threads[i];
+		if (t->exited)
+			continue;
+		r = ok ? thread_fetch_regs(t) : -EIO;
+		if (r == 0) {
+			rewind_restart(t);
+			thread_begin_at(&s, t);
+			r = resume(&s, t);
+		}
+		if (r < 0) {
+			t->held = true; /* stopped: let go with the others */
+			if (r != -ESRCH && ok)
+				session_fail(&s, "cannot trace thread %d: %s", t->tid, strerror(-r));
+		}
+	}
+	run_loop(&l);
+	session_close(&s, result);
+	if (restore_self)
+		sched_setaffinity(0, sizeof(saved_self), &saved_self);
 	return 0;
 }

@@ -35,6 +35,7 @@ typedef struct process {
 	uint32_t id;
 	pid_t pid;
 	uint32_t parent_id; /* process that forked it, 0 for the first */
+	void *saved_affinity; /* attached: its main thread's cpu_set_t before */
 	bool silent;        /* a vfork child not followed: nothing reported */
 	bp_table *bps;
 	dec_cache *dec;
@@ -100,6 +101,8 @@ typedef struct thread {
 	bool rep_continuing;    /* that rep string instruction is mid-way */
 	bool entering_handler;  /* a caught signal is being delivered */
 	struct sys_pending *sys; /* syscalls.c: the syscall under way */
+	bool held;              /* detaching: stopped, not to be resumed */
+	void *saved_affinity;   /* attached: its cpu_set_t before we pinned it */
 	bool exec_step_trap;    /* execve was single-stepped: its step trap is
 				 * still to come, after the exec stop */
 	uint64_t reinsert_bp;   /* breakpoint lifted to step over it, or 0 */
@@ -141,6 +144,9 @@ typedef struct session {
 	bool *scope_binary_seen; /* per scope: a binary it names was loaded */
 	bool *scope_found;       /* per scope: its function was found there */
 	uint64_t stops;
+	bool attached;  /* the first process was attached to, not started */
+	bool detaching; /* attached: letting every process go */
+	int cpu;        /* attached and pinned: the CPU threads are pinned to, else -1 */
 	char error[256];
 } session;
 

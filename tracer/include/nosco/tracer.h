@@ -119,6 +119,7 @@ typedef enum nt_return_kind {
 	NT_RETURN_RET,    /* the call's own ret */
 	NT_RETURN_UNWIND, /* stack popped past it (longjmp, exception, ...) */
 	NT_RETURN_EXIT,   /* the thread ended inside it */
+	NT_RETURN_DETACH, /* the tracer let the process go while inside it */
 } nt_return_kind;
 
 typedef struct nt_call {
@@ -208,7 +209,9 @@ void nt_options_init(nt_options *o);
 typedef enum nt_end_reason {
 	NT_END_EXITED,      /* program exited or was killed; see nt_result */
 	NT_END_INTERRUPTED, /* nt_request_stop() was called: program killed */
-	NT_END_ERROR,       /* the tracer failed; program killed */
+	NT_END_ERROR,       /* the tracer failed; program killed (or, attached,
+			     * let go) */
+	NT_END_DETACHED,    /* nt_attach(): stop requested, process let go */
 } nt_end_reason;
 
 typedef struct nt_result {
@@ -231,7 +234,15 @@ typedef struct nt_result {
 int nt_run(char *const argv[], const nt_options *opts, const nt_handler *handler,
 	   nt_result *result);
 
-/* Async-signal-safe: asks a running nt_run() to kill the program and end. */
+/* Traces the running process pid (all its threads, PTRACE_SEIZE) until it
+ * exits or nt_request_stop() is called, then lets it go exactly as it was:
+ * no int3 left, registers and pending signals intact, CPU affinity
+ * restored. Returns 0 once done (result says how it ended), or a negative
+ * errno if pid cannot be traced (result->error says why). */
+int nt_attach(pid_t pid, const nt_options *opts, const nt_handler *handler, nt_result *result);
+
+/* Async-signal-safe: asks a running nt_run() to kill the program and end,
+ * or a running nt_attach() to let the process go and end. */
 void nt_request_stop(void);
 
 #endif
