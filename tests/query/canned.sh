@@ -167,7 +167,7 @@ views)
 	# The q_* views the writer puts in every trace (made from the canned
 	# queries' files at build time) must give what the canned queries give.
 	db=$(trace_sample fib) || exit $?
-	for v in threads binaries hot coverage; do
+	for v in threads binaries hot coverage processes files syscalls; do
 		check "q_$v = $v" "$(q "$db" $v)" "$(q "$db" -e "SELECT * FROM q_$v")"
 	done
 	;;
