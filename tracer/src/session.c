@@ -456,10 +456,35 @@ static int on_exit_event(session *s, thread *t)
 	return pt_cont(t->tid, 0);
 }
 
+/* A thread other than the leader exec'd: the kernel gave it the leader's
+ * tid (the pid), and the old leader is gone (not the process). Returns the
+ * thread that exec'd, now under its new tid. */
+static thread *exec_from_other_thread(session *s, thread *leader, pid_t pid)
+{
+	unsigned long former;
+	if (pt_geteventmsg(pid, &former) < 0 || (pid_t)former == pid)
+		return leader;
+	thread *t = thread_find(s, (pid_t)former);
+	if (!t)
+		return leader;
+	if (leader) {
+		sys_finish(s, leader, false, 0, false);
+		rec_thread_end(s, leader);
+		leader->exited = true;
+		leader->owner->threads_alive--;
+		if (s->h->thread_exit && !leader->owner->silent)
+			s->h->thread_exit(s->h->ctx, leader->id, (nt_exit){ .status = -1 }, s->seq);
+	}
+	t->tid = pid;
+	return t;
+}
+
 static int dispatch(struct loop *l, pid_t tid, int status)
 {
 	session *s = l->s;
 	thread *t = thread_find(s, tid);
+	if (WIFSTOPPED(status) && status >> 16 == PTRACE_EVENT_EXEC)
+		t = exec_from_other_thread(s, t, tid);
 	if (!t) {
 		if (WIFSTOPPED(status) && l->n_early < (int)(sizeof(l->early) / sizeof(l->early[0])))
 			l->early[l->n_early++] = (struct early_stop){ tid, status };
