@@ -1042,7 +1042,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	char sql_err[512];
 	char pragmas[256];
 	snprintf(pragmas, sizeof(pragmas),
-		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA user_version=%d;"
+		 "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL; PRAGMA user_version=%d;"
 		 "PRAGMA cache_size=-16384;",
 		 NOSCO_SCHEMA_VERSION);
 	if (exec_sql(w->db, pragmas, sql_err, sizeof(sql_err)) < 0 ||
