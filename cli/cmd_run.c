@@ -30,14 +30,20 @@ static const char run_usage[] =
 	"                      record only inside calls of SYMBOL (repeatable);\n"
 	"                      the program runs at full speed elsewhere\n"
 	"  -c CONFIG           nosco's KDL configuration: a .kdl file or inline text\n"
-	"  --backtrace-depth N frames of the call stack recorded at scope entries and\n"
-	"                      thread creations (default 16; 0: none)\n"
+	"  --backtrace-depth N frames of the call stack recorded at scope entries,\n"
+	"                      thread creations and allocator calls (default 16; 0: none)\n"
 	"  --engine block|step block: one stop per straight-line run (default);\n"
 	"                      step: single-step every instruction (reference)\n"
 	"  --no-follow         trace only PROG's process, not the processes it forks\n"
 	"  --syscalls-only     record processes, threads, binaries and syscalls, no\n"
 	"                      instructions or calls: the program runs at full speed\n"
 	"                      between syscalls (like strace)\n"
+	"  --trace-alloc       record every malloc, calloc, realloc, reallocarray,\n"
+	"                      free, aligned_alloc, posix_memalign and C++ new and\n"
+	"                      delete, with its call stack (--backtrace-depth frames)\n"
+	"  --alloc-only        --trace-alloc without instructions, calls or syscalls:\n"
+	"                      the program runs at full speed between allocator calls\n"
+	"                      (with --syscalls-only: allocations and syscalls)\n"
 	"  --no-pin            do not pin tracer and program to one CPU\n"
 	"  --stats             print instruction and stop counts on stderr\n"
 	"  -h, --help          show this help\n";
@@ -199,6 +205,13 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 		} else if (!strcmp(a, "--syscalls-only")) {
 			takes_value = false;
 			ra->opts.syscalls_only = true;
+		} else if (!strcmp(a, "--trace-alloc")) {
+			takes_value = false;
+			ra->opts.trace_alloc = true;
+		} else if (!strcmp(a, "--alloc-only")) {
+			takes_value = false;
+			ra->opts.trace_alloc = true;
+			ra->opts.alloc_only = true;
 		} else if (!strcmp(a, "--no-follow")) {
 			takes_value = false;
 			ra->opts.follow_forks = false;
@@ -318,15 +331,16 @@ static int trace_program(struct run_args *ra, char *path)
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = 0;
-	char options_json[256];
+	char options_json[320];
 	char depth[16] = "null";
 	if (opts->max_depth != UINT32_MAX)
 		snprintf(depth, sizeof(depth), "%u", opts->max_depth);
 	snprintf(options_json, sizeof(options_json),
 		 "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\",\"scopes\":%zu,\"follow\":%s,"
-		 "\"syscalls_only\":%s}",
+		 "\"syscalls_only\":%s,\"trace_alloc\":%s,\"alloc_only\":%s}",
 		 depth, opts->pin_cpu ? "true" : "false", ra->engine, opts->n_scopes,
-		 opts->follow_forks ? "true" : "false", opts->syscalls_only ? "true" : "false");
+		 opts->follow_forks ? "true" : "false", opts->syscalls_only ? "true" : "false",
+		 opts->trace_alloc ? "true" : "false", opts->alloc_only ? "true" : "false");
 	/* Tracer and program on this CPU, the writer on the others. */
 	int cpu = ra->opts.pin_cpu ? sched_getcpu() : -1;
 	ra->opts.cpu = cpu;

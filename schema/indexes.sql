@@ -11,3 +11,5 @@ CREATE INDEX IF NOT EXISTS instructions_by_line     ON instructions(file_id, lin
 CREATE INDEX IF NOT EXISTS block_instructions_by_instruction
     ON block_instructions(instruction_id);
 CREATE INDEX IF NOT EXISTS functions_by_name ON functions(name);
+CREATE INDEX IF NOT EXISTS allocations_by_frees  ON allocations(frees_id);
+CREATE INDEX IF NOT EXISTS allocations_by_result ON allocations(result);

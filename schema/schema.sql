@@ -182,3 +182,37 @@ CREATE TABLE backtraces (
     function_id INTEGER REFERENCES functions(id),
     PRIMARY KEY (call_id, frame)
 ) WITHOUT ROWID;
+
+-- Allocator calls (run --trace-alloc), in order of entry: malloc, calloc,
+-- realloc, reallocarray, aligned_alloc (and memalign), posix_memalign,
+-- free, and the C++ operators new and delete of every common mangling. An
+-- allocator called by another (operator new -> malloc) is part of the
+-- outer call. A block is live from the row that returned it (result) until
+-- the row whose frees_id names that row.
+CREATE TABLE allocations (
+    id              INTEGER PRIMARY KEY,   -- 1, 2, 3... in order of entry
+    thread_id       INTEGER NOT NULL REFERENCES threads(id),
+    call_id         INTEGER REFERENCES calls(id), -- the call that called the allocator
+    seq             INTEGER,               -- seq of the allocator's first instruction; NULL: not recorded
+    syscalls_before INTEGER NOT NULL,      -- syscalls (ids) entered before it
+    kind            TEXT    NOT NULL,      -- malloc calloc realloc reallocarray aligned_alloc
+                                           -- posix_memalign free new new[] delete delete[]
+    symbol          TEXT    NOT NULL,      -- the symbol entered, e.g. _Znwm
+    size            INTEGER,               -- bytes asked for (calloc: count * size)
+    align           INTEGER,               -- alignment asked for
+    ptr             INTEGER,               -- the block passed in (free, delete, realloc)
+    result          INTEGER,               -- the block returned; NULL: none, failed, or never returned
+    returned        INTEGER NOT NULL,      -- 0: never returned (thread ended, stack unwound)
+    frees_id        INTEGER REFERENCES allocations(id), -- whose block this call released
+    stack_id        INTEGER                -- its call stack: stack_frames
+);
+
+-- Distinct call stacks of allocator calls: frame 0 is the allocator's
+-- entry, then return addresses, innermost first (--backtrace-depth frames).
+CREATE TABLE stack_frames (
+    stack_id    INTEGER NOT NULL,
+    frame       INTEGER NOT NULL,
+    addr        INTEGER NOT NULL,
+    function_id INTEGER REFERENCES functions(id),
+    PRIMARY KEY (stack_id, frame)
+) WITHOUT ROWID;

@@ -28,7 +28,13 @@ extern const char nosco_query_views[]; /* the argument-less canned queries as q_
 enum ev_type {
 	EV_PROCESS_START, EV_PROCESS_EXIT, EV_PROCESS_EXEC, EV_THREAD_START, EV_THREAD_EXIT,
 	EV_BINARY_LOAD, EV_BINARY_UNLOAD, EV_INSN, EV_BLOCK, EV_EXEC, EV_CALL_RETURN,
-	EV_BACKTRACE, EV_SYSCALL,
+	EV_BACKTRACE, EV_SYSCALL, EV_ALLOC, EV_STACK,
+};
+
+/* An nt_alloc with its strings copied after it. */
+struct alloc_copy {
+	nt_alloc a;
+	char text[];
 };
 
 /* An nt_syscall with its strings copied after it. */
@@ -66,6 +72,7 @@ typedef struct ev {
 		struct binary_copy *bin;
 		struct process_copy *proc;
 		struct syscall_copy *sys;
+		struct alloc_copy *alloc;
 		struct { uint32_t id, count; uint32_t *ids; } block;
 		struct { uint32_t thread; uint32_t n; uint64_t call; uint64_t *pcs; } bt;
 	} u;
@@ -152,7 +159,7 @@ enum stmt_id {
 	S_PROCESS_INS, S_PROCESS_EXIT, S_PEXEC_INS, S_PROCESS_EXEC, S_THREAD_INS, S_THREAD_EXIT, S_BINARY_INS,
 	S_BINARY_UNLOAD, S_FUNCTION_INS, S_FILE_INS, S_INSN_INS, S_BLOCK_INS,
 	S_BLOCK_INSN_INS, S_EXEC_INS, S_SEGMENT_INS, S_CALL_INS, S_THREAD_ROOT,
-	S_BACKTRACE_INS, S_SYSCALL_INS, S_COUNT
+	S_BACKTRACE_INS, S_SYSCALL_INS, S_ALLOC_INS, S_STACK_INS, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -195,6 +202,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "?14, ?15, ?16, ?17, ?18)",
 	[S_BACKTRACE_INS] = "INSERT INTO backtraces(call_id, frame, addr, function_id) "
 			    "VALUES (?1, ?2, ?3, nullif(?4, 0))",
+	[S_ALLOC_INS] = "INSERT INTO allocations(id, thread_id, call_id, seq, syscalls_before, kind, "
+			"symbol, size, align, ptr, result, returned, frees_id, stack_id) VALUES (?1, ?2, "
+			"nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, nullif(?9, 0), ?10, nullif(?11, 0), ?12, "
+			"nullif(?13, 0), nullif(?14, 0))",
+	[S_STACK_INS] = "INSERT INTO stack_frames(stack_id, frame, addr, function_id) "
+			"VALUES (?1, ?2, ?3, nullif(?4, 0))",
 	[S_THREAD_ROOT] = "UPDATE threads SET root_call_id = ?2 WHERE id = ?1 AND root_call_id IS NULL",
 };
 
@@ -443,18 +456,49 @@ static uint64_t call_function_id(tw_writer *w, uint32_t thread_id, uint64_t addr
 	return id;
 }
 
-static void apply_backtrace(tw_writer *w, const ev *e)
+/* Rows (key, frame, pc, function) of a call stack: backtraces (key = the
+ * call) or stack_frames (key = the stack). */
+static void apply_frames(tw_writer *w, enum stmt_id S, const ev *e)
 {
 	for (uint32_t i = 0; i < e->u.bt.n; i++) {
 		uint64_t pc = e->u.bt.pcs[i];
 		/* A return address is just past its call: look up the call. */
 		uint64_t fid = call_function_id(w, e->u.bt.thread, i ? pc - 1 : pc);
-		bind_i(w, S_BACKTRACE_INS, 1, (int64_t)e->u.bt.call);
-		bind_i(w, S_BACKTRACE_INS, 2, i);
-		bind_i(w, S_BACKTRACE_INS, 3, (int64_t)pc);
-		bind_i(w, S_BACKTRACE_INS, 4, (int64_t)fid);
-		step(w, S_BACKTRACE_INS);
+		bind_i(w, S, 1, (int64_t)e->u.bt.call);
+		bind_i(w, S, 2, i);
+		bind_i(w, S, 3, (int64_t)pc);
+		bind_i(w, S, 4, (int64_t)fid);
+		step(w, S);
 	}
+}
+
+static void apply_alloc(tw_writer *w, const nt_alloc *a)
+{
+	enum stmt_id S = S_ALLOC_INS;
+	bind_i(w, S, 1, (int64_t)a->id);
+	bind_i(w, S, 2, a->thread_id);
+	bind_i(w, S, 3, (int64_t)a->call_id);
+	if (a->seq == NT_NO_SEQ)
+		sqlite3_bind_null(w->st[S], 4);
+	else
+		bind_i(w, S, 4, (int64_t)a->seq);
+	bind_i(w, S, 5, (int64_t)a->syscalls_before);
+	bind_t(w, S, 6, a->kind);
+	bind_t(w, S, 7, a->symbol);
+	if (a->has_size)
+		bind_i(w, S, 8, (int64_t)a->size);
+	else
+		sqlite3_bind_null(w->st[S], 8);
+	bind_i(w, S, 9, (int64_t)a->align);
+	if (a->has_ptr)
+		bind_i(w, S, 10, (int64_t)a->ptr);
+	else
+		sqlite3_bind_null(w->st[S], 10);
+	bind_i(w, S, 11, (int64_t)a->result);
+	bind_i(w, S, 12, a->returned);
+	bind_i(w, S, 13, (int64_t)a->frees_id);
+	bind_i(w, S, 14, a->stack_id);
+	step(w, S);
 }
 
 static const char *const call_kinds[] = { "root", "call", "signal", "scope" };
@@ -564,8 +608,13 @@ static void apply(tw_writer *w, ev *e)
 		free(e->u.sys);
 		break;
 	case EV_BACKTRACE:
-		apply_backtrace(w, e);
+	case EV_STACK:
+		apply_frames(w, e->type == EV_STACK ? S_STACK_INS : S_BACKTRACE_INS, e);
 		free(e->u.bt.pcs);
+		break;
+	case EV_ALLOC:
+		apply_alloc(w, &e->u.alloc->a);
+		free(e->u.alloc);
 		break;
 	case EV_INSN:
 		apply_insn(w, e->u.insn);
@@ -951,20 +1000,53 @@ static void on_call_return(void *ctx, const nt_call *c, nt_return_kind kind,
 	}
 }
 
-static void on_backtrace(void *ctx, uint32_t thread_id, uint64_t call_id, const uint64_t *pcs,
-			 size_t n)
+static void push_frames(void *ctx, uint8_t type, uint32_t thread_id, uint64_t key,
+			const uint64_t *pcs, size_t n)
 {
 	uint64_t *copy = malloc(n * sizeof(*copy));
-	ev *e = copy ? push(ctx, EV_BACKTRACE, 0) : NULL;
+	ev *e = copy ? push(ctx, type, 0) : NULL;
 	if (!e) {
 		free(copy);
 		return;
 	}
 	memcpy(copy, pcs, n * sizeof(*copy));
 	e->u.bt.thread = thread_id;
-	e->u.bt.call = call_id;
+	e->u.bt.call = key;
 	e->u.bt.n = (uint32_t)n;
 	e->u.bt.pcs = copy;
+}
+
+static void on_backtrace(void *ctx, uint32_t thread_id, uint64_t call_id, const uint64_t *pcs,
+			 size_t n)
+{
+	push_frames(ctx, EV_BACKTRACE, thread_id, call_id, pcs, n);
+}
+
+static void on_stack_new(void *ctx, uint32_t thread_id, uint32_t stack_id, const uint64_t *pcs,
+			 size_t n)
+{
+	push_frames(ctx, EV_STACK, thread_id, stack_id, pcs, n);
+}
+
+static void on_alloc(void *ctx, const nt_alloc *a)
+{
+	size_t l1 = strlen(a->kind) + 1, l2 = strlen(a->symbol) + 1;
+	struct alloc_copy *c = malloc(sizeof(*c) + l1 + l2);
+	ev *e = c ? push(ctx, EV_ALLOC, 0) : NULL;
+	if (!e) {
+		free(c);
+		return;
+	}
+	c->a = *a;
+	c->a.kind = memcpy(c->text, a->kind, l1);
+	c->a.symbol = memcpy(c->text + l1, a->symbol, l2);
+	e->u.alloc = c;
+}
+
+static void on_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "nosco-sql: warning: %s\n", msg);
 }
 
 /* Called before every waitpid, that is at every stop: handing a batch over
@@ -1097,6 +1179,9 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 		.exec = on_exec,
 		.call_return = on_call_return,
 		.backtrace = on_backtrace,
+		.alloc = on_alloc,
+		.stack_new = on_stack_new,
+		.warning = on_warning,
 		.idle = on_idle,
 	};
 	/* The tracer and the program share one CPU: keep the writer on the

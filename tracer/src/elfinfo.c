@@ -136,3 +136,35 @@ out:
 	close(fd);
 	return ret;
 }
+
+int elf_each_function(const char *path, int (*fn)(void *ctx, const char *name, uint64_t value),
+		      void *ctx)
+{
+	ensure_libelf();
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	int stop = 0;
+	for (Elf_Scn *scn = NULL; elf && !stop && (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; data && !stop && i < n; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    !sym.st_value || sym.st_shndx == SHN_UNDEF)
+				continue;
+			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (name)
+				stop = fn(ctx, name, sym.st_value);
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return 0;
+}

@@ -24,4 +24,11 @@ int elf_describe_path(const char *path, elf_desc *d);
  * stores its unbiased value. Returns 0 or -ENOENT. */
 int elf_find_symbol(const char *path, const char *name, uint64_t *value);
 
+/* Calls fn for every defined function symbol (STT_FUNC, nonzero value) of
+ * .symtab and .dynsym of the file at path, with its unbiased value; a
+ * nonzero return from fn stops the walk. Returns 0, or a negative errno
+ * when the file cannot be read. */
+int elf_each_function(const char *path, int (*fn)(void *ctx, const char *name, uint64_t value),
+		      void *ctx);
+
 #endif

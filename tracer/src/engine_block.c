@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocs.h"
 #include "emulate.h"
 #include "engine_common.h"
 #include "loader.h"
@@ -238,6 +239,8 @@ static int free_resume(session *s, thread *t, int sig)
 	for (uint32_t i = 0; t->at_bp && i < MAX_EMULATED; i++) {
 		if (t->regs.rip == t->proc->r_brk)
 			ldr_on_brk(s, t);
+		if (s->opts.trace_alloc)
+			alloc_check(s, t);
 		dec_insn *in = session_decode(t->proc, t->regs.rip);
 		if (!in || !emu_can(in) || sig)
 			break;
@@ -279,6 +282,8 @@ static int block_resume(session *s, thread *t)
 		uint64_t rip = t->regs.rip;
 		if (rip == p->r_brk)
 			ldr_on_brk(s, t);
+		if (s->opts.trace_alloc)
+			alloc_check(s, t);
 		dec_insn *first = session_decode(p, rip);
 		if (first && first->generated) {
 			/* Code made at run time may change under us: no int3 in it,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocs.h"
 #include "emulate.h"
 #include "loader.h"
 #include "ptrace_io.h"
@@ -281,6 +282,8 @@ int engine_free_resume(session *s, thread *t, int sig)
 		uint64_t rip = t->regs.rip;
 		if (rip == t->proc->r_brk)
 			ldr_on_brk(s, t);
+		if (s->opts.trace_alloc)
+			alloc_check(s, t);
 		/* Step the original instruction with the int3 lifted; dispatch
 		 * puts it back at the next stop. */
 		if (bp_is_set(t->proc->bps, rip) && bp_lift(t->proc->bps, rip) == 0) {
@@ -288,5 +291,7 @@ int engine_free_resume(session *s, thread *t, int sig)
 			return pt_singlestep(t->tid, sig);
 		}
 	}
+	if (s->opts.alloc_only && !s->opts.syscalls_only)
+		return pt_cont(t->tid, sig); /* no syscall stops: nothing to record */
 	return pt_syscall(t->tid, sig); /* syscall stops, to record them */
 }

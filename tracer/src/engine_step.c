@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allocs.h"
 #include "loader.h"
 #include "ptrace_io.h"
 #include "recorder.h"
@@ -62,6 +63,8 @@ static int step_resume(session *s, thread *t)
 		uint64_t rip = t->regs.rip;
 		if (rip == t->proc->r_brk)
 			ldr_on_brk(s, t);
+		if (s->opts.trace_alloc)
+			alloc_check(s, t);
 		t->stepping = session_decode(t->proc, rip);
 		if (!t->stepping) {
 			session_fail(s, "cannot read the code at 0x%" PRIx64 " of thread %d", rip,

@@ -13,6 +13,7 @@
 
 #include "elfinfo.h"
 #include "ptrace_io.h"
+#include "allocs.h"
 #include "scopes.h"
 
 /* struct r_debug and struct link_map field offsets (x86-64 glibc ABI). */
@@ -80,6 +81,7 @@ static int add_binary(session *s, thread *t, nt_binary_kind kind, const char *pa
 	p->bins_gen++;
 	report_load(s, t, b, d->build_id);
 	scope_binary_loaded(s, t, b);
+	alloc_binary_loaded(s, t, b);
 	return 0;
 }
 
@@ -92,6 +94,7 @@ static void unload_binary(session *s, process *p, binary *b)
 	dec_invalidate(p->dec, b->lo, b->hi);
 	bp_forget_range(p->bps, b->lo, b->hi);
 	scope_forget_range(p, b->lo, b->hi);
+	alloc_forget_range(p, b->lo, b->hi);
 	if (s->h->binary_unload)
 		s->h->binary_unload(s->h->ctx, b->id, s->seq);
 }

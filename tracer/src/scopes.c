@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "elfinfo.h"
 #include "nosco/symbols.h"
 
 static const char *base_name(const char *path)
@@ -71,43 +71,36 @@ static int add_entry(process *p, uint64_t addr, uint32_t scope)
 	return 0;
 }
 
+struct resolve_ctx {
+	session *s;
+	process *p;
+	const binary *b;
+	uint32_t k;
+	int found;
+};
+
+static int resolve_one(void *arg, const char *name, uint64_t value)
+{
+	struct resolve_ctx *c = arg;
+	const char *wanted = c->s->opts.scopes[c->k].symbol;
+	if (!name_matches(name, wanted))
+		return 0;
+	int r = add_entry(c->p, c->b->base + value, c->k);
+	if (r < 0)
+		session_fail(c->s, "cannot set the entry breakpoint of scope '%s': %s", wanted,
+			     strerror(-r));
+	else
+		c->found++;
+	return 0;
+}
+
 /* Arms every function of binary b (at bias b->base, file at path) that
  * scope number k names. Returns how many were found. */
 static int resolve(session *s, process *p, const binary *b, const char *path, uint32_t k)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	int found = 0;
-	for (Elf_Scn *scn = NULL; elf && (scn = elf_nextscn(elf, scn));) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-		    !sh.sh_entsize)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		size_t n = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 0; data && i < n; i++) {
-			GElf_Sym sym;
-			if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    !sym.st_value || sym.st_shndx == SHN_UNDEF)
-				continue;
-			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (!name || !name_matches(name, s->opts.scopes[k].symbol))
-				continue;
-			int r = add_entry(p, b->base + sym.st_value, k);
-			if (r < 0)
-				session_fail(s, "cannot set the entry breakpoint of scope '%s': %s",
-					     s->opts.scopes[k].symbol, strerror(-r));
-			else
-				found++;
-		}
-	}
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return found;
+	struct resolve_ctx c = { s, p, b, k, 0 };
+	elf_each_function(path, resolve_one, &c);
+	return c.found;
 }
 
 void scope_binary_loaded(session *s, thread *t, const binary *b)

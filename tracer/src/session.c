@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "ptrace_io.h"
 #include "recorder.h"
+#include "allocs.h"
 #include "scopes.h"
 #include "syscalls.h"
 #include "unwind.h"
@@ -144,6 +145,7 @@ static void free_tables(session *s)
 {
 	for (uint32_t i = 0; i < s->n_threads; i++) {
 		sys_release(s->threads[i]);
+		alloc_thread_release(s->threads[i]);
 		free(s->threads[i]->saved_affinity);
 		free(s->threads[i]->frames);
 		free(s->threads[i]->run);
@@ -155,6 +157,7 @@ static void free_tables(session *s)
 		if (s->engine->invalidate)
 			s->engine->invalidate(p, 0, UINT64_MAX);
 		scope_release(p);
+		alloc_release(p);
 		unwind_release(p);
 		ldr_release(p);
 		free(p->saved_affinity);
@@ -172,7 +175,7 @@ static void free_tables(session *s)
  * enters one. */
 static void start_root(session *s, thread *t)
 {
-	if (s->opts.n_scopes || s->opts.syscalls_only || t->owner->silent)
+	if (s->opts.n_scopes || s->opts.syscalls_only || s->opts.alloc_only || t->owner->silent)
 		engine_settle(s, t);
 	else
 		rec_call(s, t, NT_CALL_ROOT, 0, t->regs.rip, 0, t->regs.rsp);
@@ -212,6 +215,7 @@ static void thread_exit(session *s, thread *t, int status)
 	nt_exit e = { .status = WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 		      .signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0 };
 	sys_finish(s, t, false, 0, false);
+	alloc_thread_end(s, t);
 	rec_thread_end(s, t);
 	t->exited = true;
 	if (t->mode == TM_FREE && t->free_ret_addr && !t->proc->exited)
@@ -373,6 +377,8 @@ static int on_fork(struct loop *l, thread *t, bool shares_memory)
 	thread_announce(s, ct, t);
 	int r = 0;
 	if (!shares_memory)
+		r = alloc_fork(t->proc, cp);
+	if (r == 0 && !shares_memory)
 		r = ldr_fork(s, ct);
 	if (r == 0)
 		r = thread_begin(s, ct);
@@ -414,6 +420,7 @@ static int on_exec(struct loop *l, thread *t)
 		if (s->engine->invalidate)
 			s->engine->invalidate(p, 0, UINT64_MAX);
 		scope_release(p);
+		alloc_release(p);
 		unwind_release(p);
 		bp_forget_all(p->bps);
 		dec_destroy(p->dec);
@@ -469,6 +476,7 @@ static thread *exec_from_other_thread(session *s, thread *leader, pid_t pid)
 		return leader;
 	if (leader) {
 		sys_finish(s, leader, false, 0, false);
+		alloc_thread_end(s, leader);
 		rec_thread_end(s, leader);
 		leader->exited = true;
 		leader->owner->threads_alive--;
@@ -629,6 +637,7 @@ static void detach_all(session *s)
 			continue;
 		engine_flush_regs(t);
 		sys_finish(s, t, false, 0, false);
+		alloc_thread_end(s, t);
 		rec_thread_detach(s, t);
 		if (t->saved_affinity || t->owner->saved_affinity)
 			sched_setaffinity(t->tid, sizeof(cpu_set_t),

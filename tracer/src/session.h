@@ -47,6 +47,7 @@ typedef struct process {
 	struct sblock_cache *sblocks; /* block engine: decoded runs by address */
 	struct scope_entry *scope_entries;
 	uint32_t n_scope_entries;
+	struct alloc_state *allocs; /* allocs.c: allocator entries, live blocks */
 	uint32_t bins_gen;          /* bumped at every load and unload */
 	struct Dwfl *unwind_dwfl;   /* unwind.c's, valid for unwind_gen */
 	uint32_t unwind_gen;
@@ -101,6 +102,8 @@ typedef struct thread {
 	bool rep_continuing;    /* that rep string instruction is mid-way */
 	bool entering_handler;  /* a caught signal is being delivered */
 	struct sys_pending *sys; /* syscalls.c: the syscall under way */
+	struct alloc_pending *allocs; /* allocs.c: allocator calls under way */
+	uint32_t n_allocs, cap_allocs;
 	bool held;              /* detaching: stopped, not to be resumed */
 	void *saved_affinity;   /* attached: its cpu_set_t before we pinned it */
 	bool exec_step_trap;    /* execve was single-stepped: its step trap is
@@ -138,7 +141,8 @@ typedef struct session {
 	thread **threads;
 	uint32_t n_threads, cap_threads;
 	uint64_t seq;
-	uint64_t next_call_id, next_syscall_id;
+	uint64_t next_call_id, next_syscall_id, next_alloc_id;
+	uint32_t next_stack_id;
 	uint32_t next_thread_id, next_binary_id, next_insn_id;
 	struct blk_cache *blocks;
 	bool *scope_binary_seen; /* per scope: a binary it names was loaded */

@@ -63,6 +63,29 @@ typedef struct nt_syscall {
 
 #define NT_NO_SEQ UINT64_MAX
 
+/* One allocator call (nt_options.trace_alloc), reported when it is over. */
+typedef struct nt_alloc {
+	uint64_t id;          /* 1, 2, 3... in order of entry, over all threads */
+	uint32_t thread_id;
+	uint64_t call_id;     /* the call that called the allocator, or 0 */
+	uint64_t seq;         /* seq of the allocator's first instruction, or
+			       * NT_NO_SEQ when it ran unrecorded */
+	uint64_t syscalls_before; /* syscalls entered (all threads) before it */
+	const char *kind;     /* malloc calloc realloc reallocarray
+			       * aligned_alloc posix_memalign free new new[]
+			       * delete delete[] */
+	const char *symbol;   /* the symbol entered, e.g. "_Znwm" */
+	bool has_size;
+	uint64_t size;        /* bytes asked for (calloc: count * size) */
+	uint64_t align;       /* alignment asked for, or 0 */
+	bool has_ptr;
+	uint64_t ptr;         /* the block passed in (free, delete, realloc) */
+	bool returned;        /* false: it never did (thread ended, unwound) */
+	uint64_t result;      /* the block returned, 0 if none (failed, free) */
+	uint64_t frees_id;    /* the allocation whose block it released, or 0 */
+	uint32_t stack_id;    /* its call stack (see stack_new), or 0 */
+} nt_alloc;
+
 typedef struct nt_process {
 	uint32_t id;
 	pid_t pid;
@@ -165,6 +188,16 @@ typedef struct nt_handler {
 	 * where the thread was, the others are return addresses. May be NULL. */
 	void (*backtrace)(void *ctx, uint32_t thread_id, uint64_t call_id, const uint64_t *pcs,
 			  size_t n);
+	/* One allocator call, when it is over (or its thread ended). */
+	void (*alloc)(void *ctx, const nt_alloc *a);
+	/* A new distinct call stack, reported before its first use: pcs[0] is
+	 * the allocator's entry, the others return addresses, innermost first.
+	 * thread_id says in which process the addresses are. */
+	void (*stack_new)(void *ctx, uint32_t thread_id, uint32_t stack_id, const uint64_t *pcs,
+			  size_t n);
+	/* Something the user should know that does not stop the tracing (an
+	 * allocator symbol missing...). May be NULL. */
+	void (*warning)(void *ctx, const char *msg);
 	/* Called before the tracer blocks waiting for the tracee: a good moment
 	 * to hand over buffered work. May be NULL. */
 	void (*idle)(void *ctx);
@@ -201,6 +234,12 @@ typedef struct nt_options {
 	 * and syscalls only, every thread running at full speed between its
 	 * syscall stops (like strace). */
 	bool syscalls_only;
+	/* Record every allocator call (malloc ... free, C++ new/delete) with its
+	 * call stack (backtrace_depth frames). */
+	bool trace_alloc;
+	/* Record no instructions, no calls and (unless syscalls_only) no
+	 * syscalls: threads run at full speed but for their allocator calls. */
+	bool alloc_only;
 } nt_options;
 
 /* Default options: block engine, unlimited depth, pinned to the caller's CPU. */
