@@ -284,6 +284,7 @@ dec_insn *dec_decode(dec_cache *c, uint64_t addr, const uint8_t *code, size_t av
 		e->cs_id = (uint16_t)in->id;
 		e->flow = classify(in);
 		e->rep_string = is_rep_string(code, in->size);
+		e->step_overrun = in->id == X86_INS_CPUID;
 		if (e->flow == DEC_FLOW_CALL || e->flow == DEC_FLOW_JMP ||
 		    e->flow == DEC_FLOW_JCC || e->flow == DEC_FLOW_LOOP ||
 		    e->flow == DEC_FLOW_RET || in->id == X86_INS_PUSH)

@@ -31,6 +31,9 @@ typedef struct dec_insn {
 	nt_insn pub;        /* id, addr, size, bytes, mnemonic, operands */
 	dec_flow flow;
 	bool rep_string;    /* rep/repne-prefixed string instruction */
+	bool step_overrun;  /* cpuid: a hypervisor that emulates it may drop
+			     * its single-step trap, so the step also runs
+			     * the next instruction (seen on AMD EPYC VMs) */
 	bool announced;     /* reported to the handler already */
 	bool armed;         /* block engine holds an int3 here */
 	bool generated;     /* outside every loaded binary: JIT or data */

@@ -39,6 +39,8 @@ int engine_enter_handler(session *s, thread *t)
 	return 0;
 }
 
+static int step_overran(session *s, thread *t, uint64_t next);
+
 int engine_executed(session *s, thread *t, dec_insn *in)
 {
 	t->stepping = NULL;
@@ -59,7 +61,24 @@ int engine_executed(session *s, thread *t, dec_insn *in)
 		err = engine_transfer(s, t, in);
 	if (in->flow == DEC_FLOW_SYSCALL)
 		sys_finish(s, t, true, (int64_t)r->rax, true);
+	if (err == 0 && in->step_overrun && r->rip != in->pub.addr + in->pub.size)
+		err = step_overran(s, t, in->pub.addr + in->pub.size);
 	return err;
+}
+
+/* The single step over an instruction a hypervisor emulates (cpuid) ended
+ * after the instruction that follows it, which therefore ran as well:
+ * record it too, its outcome being the registers we stopped with. */
+static int step_overran(session *s, thread *t, uint64_t next)
+{
+	dec_insn *in = session_decode(t->proc, next);
+	if (!in) {
+		session_fail(s, "cannot read the code at 0x%" PRIx64 " of thread %d", next, t->tid);
+		return -EFAULT;
+	}
+	if (in->flow == DEC_FLOW_SYSCALL)
+		sys_enter(s, t, t->regs.orig_rax);
+	return engine_executed(s, t, in);
 }
 
 int engine_transfer(session *s, thread *t, const dec_insn *in)
