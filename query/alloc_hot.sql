@@ -1,5 +1,5 @@
 -- @usage alloc-hot
--- @about Allocator calls by allocating function and call site (run --trace-alloc): calls, bytes asked for, frees, blocks never freed.
+-- @about Allocator calls by allocating function and call site (run --trace-alloc): calls, bytes asked for, blocks released (free, delete, a moving realloc), blocks never freed.
 -- The call site is the return address in the caller (frame 1 of the call
 -- stack); without call stacks (--backtrace-depth 0) the caller is the
 -- calling call's function.
@@ -17,7 +17,7 @@ SELECT coalesce(fn.name, '?')                                    AS function,
        group_concat(DISTINCT s.kind)                             AS allocator,
        count(*)                                                  AS calls,
        sum(CASE WHEN s.result IS NOT NULL THEN s.size END)       AS bytes,
-       sum(s.kind IN ('free', 'delete', 'delete[]'))             AS frees,
+       count(s.frees_id)                                         AS frees,
        sum(s.result IS NOT NULL AND NOT EXISTS
              (SELECT 1 FROM allocations f WHERE f.frees_id = s.id)) AS never_freed
 FROM site s

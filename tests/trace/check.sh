@@ -19,6 +19,9 @@
 #   status N         the last run exited with status N
 #   stdout           the last run's stdout is exactly the lines that follow,
 #                    up to a blank line
+#   stderr-has TEXT  the last run's stderr has a line containing TEXT
+#   stderr-lacks TEXT  ... and no line containing TEXT (the directive's
+#                    name may come from a variable: stderr-{v} TEXT)
 #   set NAME SQL     NAME = the result of SQL (one line) on the last trace
 #   include FILE     the directives of FILE (relative to this file's folder)
 #   query NAME       a query: the SQL on the following lines, up to a line
@@ -136,6 +139,18 @@ process() { # FILE
 			else
 				fail stdout "the program's stdout differs"
 				printf '  expected:\n%s  got:\n%s' "$expected" "$got" | sed 's/^/  /'
+			fi ;;
+		'stderr-'*)
+			checks=$((checks + 1))
+			line=$(subst "$line")
+			expected=${line#* }
+			if grep -qF -- "$expected" "$work/stderr"; then got=has; else got=lacks; fi
+			case ${line%% *} in stderr-has | stderr-lacks) ;; *)
+				echo "check.sh: $f: cannot parse: $line" >&2; exit 2 ;; esac
+			if [ "stderr-$got" = "${line%% *}" ]; then
+				echo "ok   ${line%% *} $expected"
+			else
+				fail "${line%% *}" "stderr $got '$expected'"
 			fi ;;
 		'set '*)
 			line=$(subst "${line#set }")
