@@ -23,6 +23,10 @@
 #   stderr-lacks TEXT  ... and no line containing TEXT (the directive's
 #                    name may come from a variable: stderr-{v} TEXT)
 #   set NAME SQL     NAME = the result of SQL (one line) on the last trace
+#   canned COLS ARGS...  like query, for `nosco-sql query TRACE ARGS` (a
+#                    canned query) as CSV without headers, keeping the
+#                    comma-separated fields COLS (`cut -f` syntax, e.g.
+#                    1,3-5); the expected output follows at once
 #   include FILE     the directives of FILE (relative to this file's folder)
 #   query NAME       a query: the SQL on the following lines, up to a line
 #                    '----'; then the expected output, up to a blank line or
@@ -163,6 +167,27 @@ process() { # FILE
 			echo "set  $name = $got" ;;
 		'include '*)
 			process "$(dirname "$f")/${line#include }" ;;
+		'canned '*)
+			line=$(subst "${line#canned }")
+			local cols=${line%% *} args
+			read -r -a args <<<"${line#* }"
+			expected=
+			while [ $i -lt $n ] && [ -n "${lines[i]}" ]; do
+				expected+=$(subst "${lines[i]}")$'\n'
+				i=$((i + 1))
+			done
+			expected=${expected%$'\n'}
+			checks=$((checks + 1))
+			got=$("$nosco" query "$db" "${args[@]}" --format csv --no-headers 2>&1 | cut -d, -f"$cols")
+			if [ "$got" = "$expected" ]; then
+				echo "ok   canned ${args[*]}"
+			else
+				fail "canned ${args[*]}" "the canned query's result differs"
+				echo "  expected:"
+				[ -n "$expected" ] && printf '%s\n' "$expected" | sed 's/^/    /'
+				echo "  got:"
+				[ -n "$got" ] && printf '%s\n' "$got" | sed 's/^/    /'
+			fi ;;
 		'query '*)
 			name=${line#query }
 			sqltext=
