@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "nosco/procfs.h"
 #include "nosco/tracer.h"
 #include "trace_writer.h"
 
@@ -280,28 +281,12 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
  * allocation (argv[0] is "?" when /proc does not tell). */
 static char **process_argv(pid_t pid)
 {
-	char path[64], buf[8192];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	FILE *f = fopen(path, "re");
-	size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-	if (f)
-		fclose(f);
-	if (!len)
-		len = (size_t)snprintf(buf, sizeof(buf), "?") + 1;
-	buf[len] = 0;
-	size_t argc = 0;
-	for (size_t i = 0; i < len; i++)
-		argc += buf[i] == 0;
-	char **argv = malloc((argc + 2) * sizeof(char *) + len + 1);
-	if (!argv)
-		return NULL;
-	char *text = (char *)(argv + argc + 2);
-	memcpy(text, buf, len + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < len && text[i]; i += strlen(text + i) + 1)
-		argv[k++] = text + i;
-	argv[k] = NULL;
-	return argv;
+	char **argv = nt_proc_nul_list(pid, "cmdline", 1 << 20);
+	if (argv && argv[0])
+		return argv;
+	free(argv);
+	static const char unknown[] = "?";
+	return nt_split_nul_list(unknown, sizeof(unknown));
 }
 
 /* Traces ra->prog_argv (its argv[0] already resolved to path), or attaches
@@ -315,12 +300,14 @@ static int trace_program(struct run_args *ra, char *path)
 	const char *output = ra->output;
 	if (!output) {
 		const char *base = strrchr(prog_argv[0], '/');
+		const char *name = base ? base + 1 : prog_argv[0];
+		if (!*name) /* a process may have an empty argv[0] */
+			name = "process";
 		if (ra->attach_pid)
-			snprintf(default_out, sizeof(default_out), "%s-%d.trace.db",
-				 base ? base + 1 : prog_argv[0], (int)ra->attach_pid);
+			snprintf(default_out, sizeof(default_out), "%s-%d.trace.db", name,
+				 (int)ra->attach_pid);
 		else
-			snprintf(default_out, sizeof(default_out), "%s.trace.db",
-				 base ? base + 1 : prog_argv[0]);
+			snprintf(default_out, sizeof(default_out), "%s.trace.db", name);
 		output = default_out;
 	}
 	char tmp[PATH_MAX + 32];

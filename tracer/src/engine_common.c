@@ -10,6 +10,7 @@
 #include "allocs.h"
 #include "emulate.h"
 #include "loader.h"
+#include "nosco/procfs.h"
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "scopes.h"
@@ -129,18 +130,7 @@ int engine_transfer(session *s, thread *t, const dec_insn *in)
 /* True when the program has a handler installed for sig (SigCgt). */
 static bool signal_caught(pid_t tid, int sig)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	uint64_t mask = 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "SigCgt:", 7)) {
-			mask = strtoull(line + 7, NULL, 16);
-			break;
-		}
-	fclose(f);
+	uint64_t mask = nt_proc_status_mask(tid, "SigCgt");
 	return sig >= 1 && sig <= 64 && (mask >> (sig - 1)) & 1;
 }
 
