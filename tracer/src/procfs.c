@@ -184,7 +184,7 @@ void nt_path_join(const char *dir, const char *rel, char *out, size_t len)
 	free(tmp);
 	if (o > 1 && out[o - 1] == '/')
 		o--;
-	if (o == 0)
+	if (o == 0 && len > 1)
 		out[o++] = '/';
 	out[o] = 0;
 }

@@ -34,7 +34,7 @@ size_t nt_parse_auxv(const void *buf, size_t len, uint64_t *vals, size_t nvals);
 
 /* dir + "/" + rel into out (len bytes, always terminated), without "."
  * components, doubled or trailing slashes (".." is kept: removing it
- * lexically would be wrong through a symlink). An empty result is "/". */
+ * lexically would be wrong through a symlink). An empty result is "/" (or "" when len < 2). */
 void nt_path_join(const char *dir, const char *rel, char *out, size_t len);
 
 /* Reads the memory of the traced program: up to len bytes at addr into
