@@ -30,6 +30,7 @@ int engine_flush_regs(thread *t)
 int engine_enter_handler(session *s, thread *t)
 {
 	t->entering_handler = false;
+	t->restart_addr = 0; /* the handler runs first, whatever the syscall does */
 	t->stepping = NULL;
 	t->rep_continuing = false;
 	rec_flush(s, t);
@@ -41,6 +42,23 @@ int engine_enter_handler(session *s, thread *t)
 }
 
 static int step_overran(session *s, thread *t, uint64_t next);
+
+void engine_note_restart(thread *t, const dec_insn *in, int64_t ret)
+{
+	/* ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK */
+	bool restart = ret == -512 || ret == -513 || ret == -514 || ret == -516;
+	t->restart_addr = restart ? in->pub.addr : 0;
+}
+
+dec_insn *engine_restarted_syscall(session *s, thread *t)
+{
+	uint64_t addr = t->restart_addr;
+	t->restart_addr = 0;
+	if (!addr || (int64_t)t->regs.orig_rax < 0)
+		return NULL;
+	dec_insn *in = session_decode(t->proc, addr);
+	return in && in->flow == DEC_FLOW_SYSCALL ? in : NULL;
+}
 
 int engine_executed(session *s, thread *t, dec_insn *in)
 {
@@ -60,8 +78,11 @@ int engine_executed(session *s, thread *t, dec_insn *in)
 	int err = rec_insn(s, t, in);
 	if (err == 0)
 		err = engine_transfer(s, t, in);
-	if (in->flow == DEC_FLOW_SYSCALL)
+	t->restart_addr = 0;
+	if (in->flow == DEC_FLOW_SYSCALL) {
+		engine_note_restart(t, in, (int64_t)r->rax);
 		sys_finish(s, t, true, (int64_t)r->rax, true);
+	}
 	if (err == 0 && in->step_overrun && r->rip != in->pub.addr + in->pub.size)
 		err = step_overran(s, t, in->pub.addr + in->pub.size);
 	return err;

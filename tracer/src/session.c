@@ -29,10 +29,16 @@
 #include "engine_common.h"
 
 static volatile sig_atomic_t stop_requested;
+static char abort_reason[256]; /* nt_request_abort()'s, until the loop takes it */
 
 void nt_request_stop(void)
 {
 	stop_requested = 1;
+}
+
+void nt_request_abort(const char *why)
+{
+	snprintf(abort_reason, sizeof(abort_reason), "%s", why && *why ? why : "aborted");
 }
 
 void nt_options_init(nt_options *o)
@@ -636,6 +642,10 @@ static void run_loop(struct loop *l)
 	session *s = l->s;
 	bool killed = false;
 	while (threads_alive(s)) {
+		if (abort_reason[0]) {
+			session_fail(s, "%s", abort_reason);
+			abort_reason[0] = 0;
+		}
 		if (!killed && (stop_requested || s->error[0])) {
 			if (s->attached)
 				start_detach(s);
@@ -731,6 +741,7 @@ static int session_open(session *s, const nt_options *opts, const nt_handler *ha
 	*s = (session){ .opts = *opts, .h = handler, .cpu = -1 };
 	s->engine = opts->engine == NT_ENGINE_BLOCK ? &engine_block : &engine_step;
 	stop_requested = 0;
+	abort_reason[0] = 0;
 	s->scope_binary_seen = calloc(opts->n_scopes + 1, sizeof(bool));
 	s->scope_found = calloc(opts->n_scopes + 1, sizeof(bool));
 	if (!s->scope_binary_seen || !s->scope_found || rec_init(s) < 0) {
