@@ -289,7 +289,35 @@ struct tw_writer {
 	atomic_bool stop_tracer; /* the writer failed: the tracer should stop */
 	bool abort_sent;       /* (tracer side) nt_request_abort() called */
 	int lock_fd;           /* the trace file, flock'ed while it is written */
+	int reserve_fd;        /* space kept on the trace's file system, or -1 */
 };
+
+/* Disk space kept for ending a trace whose file system fills up: enough for
+ * the calls then running, the threads' counts and the trace row. */
+enum { RESERVE_BYTES = 1 << 20 };
+
+/* An invisible file (O_TMPFILE, or unlinked at once) of RESERVE_BYTES in
+ * the directory of path; its space comes back when it is closed, by us or
+ * by the kernel at our exit however it happens. Returns its fd or -1. */
+static int make_reserve(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		char name[4096 + 32];
+		snprintf(name, sizeof(name), "%s.nosco-reserve-XXXXXX", slash ? dir : "./");
+		fd = mkostemp(name, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(name);
+	}
+	if (fd >= 0 && posix_fallocate(fd, 0, RESERVE_BYTES) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
 
 static void set_error(tw_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_error(tw_writer *w, const char *fmt, ...)
@@ -1282,6 +1310,8 @@ static void free_writer(tw_writer *w)
 	free(w->done.calls);
 	if (w->lock_fd >= 0)
 		close(w->lock_fd); /* after sqlite3_close: it drops the process's locks */
+	if (w->reserve_fd >= 0)
+		close(w->reserve_fd);
 	free(w->functions.slots);
 	free(w->call_funcs.slots);
 	free(w->files.slots);
@@ -1311,6 +1341,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	pthread_cond_init(&w->not_full, NULL);
 	w->path = strdup(path);
 	w->lock_fd = -1;
+	w->reserve_fd = -1;
 	/* Create the file ourselves: O_EXCL never clobbers, 0600 keeps program
 	 * data private. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -1328,6 +1359,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	/* Held until the trace is closed, so that another nosco-sql refuses
 	 * the file (tw_busy). flock locks are apart from SQLite's fcntl ones. */
 	flock(fd, LOCK_EX | LOCK_NB);
+	w->reserve_fd = make_reserve(path);
 	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errmsg(w->db));
 		goto fail;
@@ -1494,6 +1526,10 @@ static void pm_prune(pairmap *m, uint64_t max, uint64_t sub)
 static int end_at_commit(tw_writer *w, const char *now)
 {
 	const struct committed *d = &w->done;
+	if (w->reserve_fd >= 0) { /* the space kept for this */
+		close(w->reserve_fd);
+		w->reserve_fd = -1;
+	}
 	/* Ids written after the commit were rolled back: forget them. */
 	pm_prune(&w->functions, d->function_id, 0);
 	pm_prune(&w->call_funcs, d->function_id, 1);
