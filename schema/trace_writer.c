@@ -1632,6 +1632,10 @@ int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen)
 	iso_now(now, sizeof(now));
 	if (w->failed)
 		return close_failed(w, now, err, errlen);
+	if (w->reserve_fd >= 0) { /* room for the end, whatever the disk holds */
+		close(w->reserve_fd);
+		w->reserve_fd = -1;
+	}
 	sqlite3_stmt *s = NULL;
 	sqlite3_prepare_v2(w->db,
 			   "UPDATE trace SET end_time = ?1, end_reason = ?2, exit_status = ?3, "
