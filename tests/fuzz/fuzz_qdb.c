@@ -23,7 +23,7 @@ static char path[512];
 static int progress(void *ctx)
 {
 	int *ticks = ctx;
-	return ++*ticks > 2000; /* about 2 million VM steps */
+	return ++*ticks > 200; /* about 200,000 VM steps */
 }
 
 static void remove_files(void)
