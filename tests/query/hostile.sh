@@ -180,8 +180,8 @@ terminal_escapes)
 	mk_trace "$f"
 	esc=$(printf '\033')
 	sqlite3 "$f" "CREATE TABLE \"x${esc}]0;pwned${esc}\\\" (a); CREATE VIEW v AS SELECT 'a${esc}[2Jb' AS s /* ${esc}[31m */;"
-	out=$(printf '.tables\n.schema\nSELECT * FROM v;\n.mode box\nSELECT * FROM v;\n' | "$NOSCO" "$f" 2>&1)
-	check "no ESC in .tables/.schema/table/box output" 0 "$(printf '%s' "$out" | grep -c "$esc")"
+	out=$(printf '.tables\n.schema\nSELECT * FROM v;\n.mode box\nSELECT * FROM v;\n.mode line\nSELECT * FROM v;\n' | "$NOSCO" "$f" 2>&1)
+	check "no ESC in .tables/.schema/table/box/line output" 0 "$(printf '%s' "$out" | grep -c "$esc")"
 	cp "$f" "$work/bad.db"
 	sqlite3 "$work/bad.db" "PRAGMA writable_schema = ON;
 		UPDATE sqlite_schema SET sql = 'CREATE VIEW v AS SELECT ${esc}[2J' || char(10) || 'x' WHERE name = 'v';" 2>/dev/null
