@@ -474,11 +474,10 @@ static int trace_into(struct run_args *ra, char *path, const char *output, const
 	if (close_r < 0) {
 		/* The trace could not be written to the end (the disk is full):
 		 * the tracing stopped, or only the end failed. */
-		fprintf(stderr, "nosco-sql: %s (%s; trace in %s)\n", err,
-			res.reason != NT_END_ERROR ? "the program ran to its end"
-			: ra->attach_pid	     ? "process let go"
-						     : "program killed",
-			output);
+		const char *program = res.reason == NT_END_EXITED ? "the program ran to its end"
+				      : ra->attach_pid		    ? "process let go"
+									    : "program killed";
+		fprintf(stderr, "nosco-sql: %s (%s; trace in %s)\n", err, program, output);
 		return 2;
 	}
 	if (ra->stats)
