@@ -4,7 +4,8 @@
 # corpus CORPUS, which stays as committed, with inputs of at most MAX_LEN
 # bytes and the token dictionary DICT if given. Fails on any crash, leak,
 # sanitizer report or timeout, and keeps the reproducer (libFuzzer's own
-# exit code for a crash, 77, would read as "skipped" to ctest).
+# exit code for a crash, 77, would read as "skipped" to ctest). An input
+# slower than NOSCO_FUZZ_TIMEOUT seconds (5) is a failure.
 set -euo pipefail
 fuzzer=$1 corpus=$2 seconds=${NOSCO_FUZZ_SECONDS:-$3} max_len=$4 dict=${5:-}
 name=$(basename "$fuzzer")
@@ -15,7 +16,7 @@ mkdir "$work/artifacts" "$work/tmp"
 # The targets that need files write them under TMPDIR; no network lookups.
 export TMPDIR=$work/tmp
 unset DEBUGINFOD_URLS
-opts=(-max_total_time="$seconds" -max_len="$max_len" -timeout=5 -rss_limit_mb=2048
+opts=(-max_total_time="$seconds" -max_len="$max_len" -timeout="${NOSCO_FUZZ_TIMEOUT:-5}" -rss_limit_mb=2048
 	-error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1
 	-artifact_prefix="$work/artifacts/")
 [ -n "$dict" ] && opts+=(-dict="$dict")
