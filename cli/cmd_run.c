@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
+#include "nosco/procfs.h"
 #include "nosco/tracer.h"
 #include "trace_writer.h"
 
@@ -24,6 +26,10 @@ static const char run_usage[] =
 	"\n"
 	"  -o, --output FILE   trace file (default: PROG's name + .trace.db)\n"
 	"  -f, --force         replace FILE if it is an existing trace\n"
+	"  --mode MODE         the trace file's permissions, in octal (default 0600:\n"
+	"                      the trace can hold program data); e.g. 0640, 0644\n"
+	"  --record-env        record the program's environment in trace.env (not\n"
+	"                      recorded by default: it can hold secrets)\n"
 	"  --depth N           record instructions only in calls at depth <= N\n"
 	"                      (the thread's first function is depth 0)\n"
 	"  --trace SYMBOL[@BINARY][:DEPTH]\n"
@@ -138,9 +144,10 @@ static int check_program(const char *path)
 /* Decides where the trace goes. Sets *tmp when an existing trace is to be
  * replaced: the new one is written beside it and renamed over it at the
  * end, so the old trace survives a run that fails to start. */
-static int choose_output(const char *out, bool force, char *tmp, size_t len)
+static int choose_output(const char *out, bool force, char *tmp, size_t len, int *old_lock)
 {
 	tmp[0] = 0;
+	*old_lock = -1;
 	struct stat st;
 	if (stat(out, &st) < 0) {
 		if (errno == ENOENT)
@@ -150,6 +157,11 @@ static int choose_output(const char *out, bool force, char *tmp, size_t len)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "nosco-sql: %s: is a directory (use -o FILE)\n", out);
+		return -1;
+	}
+	if (tw_busy(out)) {
+		fprintf(stderr, "nosco-sql: %s is being written by another nosco-sql process: not "
+				"touching it\n", out);
 		return -1;
 	}
 	int is_trace = 0;
@@ -162,7 +174,59 @@ static int choose_output(const char *out, bool force, char *tmp, size_t len)
 		fprintf(stderr, "nosco-sql: %s exists (use --force to replace the trace)\n", out);
 		return -1;
 	}
+	/* Hold the old trace's lock until it is replaced: a second nosco-sql
+	 * replacing it at the same time refuses. */
+	*old_lock = open(out, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (*old_lock >= 0 && flock(*old_lock, LOCK_EX | LOCK_NB) < 0) {
+		close(*old_lock);
+		*old_lock = -1;
+		fprintf(stderr, "nosco-sql: %s is being replaced by another nosco-sql process: not "
+				"touching it\n", out);
+		return -1;
+	}
 	snprintf(tmp, len, "%s.new-%d", out, (int)getpid());
+	return 0;
+}
+
+/* Puts the new trace tmp in the place of out. SQLite companions of the old
+ * trace go first (a -wal file left by a nosco-sql that was killed would
+ * otherwise be read as part of the new trace); the new trace's own -wal,
+ * left when the disk filled up, moves with it. */
+static int replace_trace(const char *tmp, const char *out)
+{
+	static const char *const companions[] = { "-wal", "-shm", "-journal" };
+	char a[PATH_MAX + 64], b[PATH_MAX + 64];
+	for (size_t i = 0; i < sizeof(companions) / sizeof(*companions); i++) {
+		snprintf(b, sizeof(b), "%s%s", out, companions[i]);
+		unlink(b);
+	}
+	snprintf(a, sizeof(a), "%s-wal", tmp);
+	snprintf(b, sizeof(b), "%s-wal", out);
+	if (access(a, F_OK) == 0 && rename(a, b) < 0)
+		return -1;
+	snprintf(a, sizeof(a), "%s-shm", tmp);
+	unlink(a);
+	return rename(tmp, out);
+}
+
+/* Parses --mode: octal permissions that keep the trace readable and
+ * writable by its owner, and no set-id or sticky bit. */
+static int parse_mode(const char *s, unsigned *mode)
+{
+	char *end;
+	errno = 0;
+	unsigned long m = strtoul(s, &end, 8);
+	if (!*s || *s == '-' || *s == '+' || *end || errno || m > 0777 || strspn(s, "01234567") != strlen(s)) {
+		fprintf(stderr, "nosco-sql: --mode '%s': expected octal permissions such as 0600 or "
+				"0644\n", s);
+		return -1;
+	}
+	if ((m & 0600) != 0600) {
+		fprintf(stderr, "nosco-sql: --mode %s: the owner must be able to read and write the "
+				"trace (0600 at least)\n", s);
+		return -1;
+	}
+	*mode = (unsigned)m;
 	return 0;
 }
 
@@ -171,7 +235,8 @@ enum { DEFAULT_BACKTRACE_DEPTH = 16 };
 /* What the command line asked for. */
 struct run_args {
 	const char *output;
-	bool force, stats;
+	bool force, stats, record_env;
+	unsigned mode;
 	const char *engine;
 	nt_options opts;
 	cfg_config cfg;
@@ -221,15 +286,21 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 		} else if (!strcmp(a, "--stats")) {
 			takes_value = false;
 			ra->stats = true;
+		} else if (!strcmp(a, "--record-env")) {
+			takes_value = false;
+			ra->record_env = true;
 		} else if (!value && (!strcmp(a, "-o") || !strcmp(a, "--output") ||
 				      !strcmp(a, "--depth") || !strcmp(a, "--trace") ||
 				      !strcmp(a, "--backtrace-depth") ||
 				      !strcmp(a, "-c") || !strcmp(a, "--config") ||
-				      !strcmp(a, "--engine"))) {
+				      !strcmp(a, "--engine") || !strcmp(a, "--mode"))) {
 			fprintf(stderr, "nosco-sql: option '%s' needs a value\n", a);
 			return -1;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			ra->output = value;
+		} else if (!strcmp(a, "--mode")) {
+			if (parse_mode(value, &ra->mode) < 0)
+				return -1;
 		} else if (!strcmp(a, "--depth") || !strcmp(a, "--backtrace-depth")) {
 			r = cfg_set_depth_flag(a, value, &ra->cfg, err, sizeof(err));
 		} else if (!strcmp(a, "--trace")) {
@@ -280,29 +351,16 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
  * allocation (argv[0] is "?" when /proc does not tell). */
 static char **process_argv(pid_t pid)
 {
-	char path[64], buf[8192];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	FILE *f = fopen(path, "re");
-	size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-	if (f)
-		fclose(f);
-	if (!len)
-		len = (size_t)snprintf(buf, sizeof(buf), "?") + 1;
-	buf[len] = 0;
-	size_t argc = 0;
-	for (size_t i = 0; i < len; i++)
-		argc += buf[i] == 0;
-	char **argv = malloc((argc + 2) * sizeof(char *) + len + 1);
-	if (!argv)
-		return NULL;
-	char *text = (char *)(argv + argc + 2);
-	memcpy(text, buf, len + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < len && text[i]; i += strlen(text + i) + 1)
-		argv[k++] = text + i;
-	argv[k] = NULL;
-	return argv;
+	char **argv = nt_proc_nul_list(pid, "cmdline", 1 << 20);
+	if (argv && argv[0])
+		return argv;
+	free(argv);
+	static const char unknown[] = "?";
+	return nt_split_nul_list(unknown, sizeof(unknown));
 }
+
+static int trace_into(struct run_args *ra, char *path, const char *output, const char *write_path,
+		      bool replacing);
 
 /* Traces ra->prog_argv (its argv[0] already resolved to path), or attaches
  * to ra->attach_pid, into a new trace file. Returns the exit status of
@@ -310,23 +368,38 @@ static char **process_argv(pid_t pid)
 static int trace_program(struct run_args *ra, char *path)
 {
 	char **prog_argv = ra->prog_argv;
-	nt_options *opts = &ra->opts;
 	char default_out[PATH_MAX];
 	const char *output = ra->output;
 	if (!output) {
 		const char *base = strrchr(prog_argv[0], '/');
+		const char *name = base ? base + 1 : prog_argv[0];
+		if (!*name) /* a process may have an empty argv[0] */
+			name = "process";
 		if (ra->attach_pid)
-			snprintf(default_out, sizeof(default_out), "%s-%d.trace.db",
-				 base ? base + 1 : prog_argv[0], (int)ra->attach_pid);
+			snprintf(default_out, sizeof(default_out), "%s-%d.trace.db", name,
+				 (int)ra->attach_pid);
 		else
-			snprintf(default_out, sizeof(default_out), "%s.trace.db",
-				 base ? base + 1 : prog_argv[0]);
+			snprintf(default_out, sizeof(default_out), "%s.trace.db", name);
 		output = default_out;
 	}
 	char tmp[PATH_MAX + 32];
-	if (choose_output(output, ra->force, tmp, sizeof(tmp)) < 0)
+	int old_lock;
+	if (choose_output(output, ra->force, tmp, sizeof(tmp), &old_lock) < 0)
 		return 2;
 	const char *write_path = tmp[0] ? tmp : output;
+	int status = trace_into(ra, path, output, write_path, tmp[0] != 0);
+	if (old_lock >= 0)
+		close(old_lock);
+	return status;
+}
+
+/* The body of trace_program: traces into write_path (beside output when
+ * replacing it). */
+static int trace_into(struct run_args *ra, char *path, const char *output, const char *write_path,
+		      bool replacing)
+{
+	char **prog_argv = ra->prog_argv;
+	nt_options *opts = &ra->opts;
 
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -337,18 +410,30 @@ static int trace_program(struct run_args *ra, char *path)
 		snprintf(depth, sizeof(depth), "%u", opts->max_depth);
 	snprintf(options_json, sizeof(options_json),
 		 "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\",\"scopes\":%zu,\"follow\":%s,"
-		 "\"syscalls_only\":%s,\"trace_alloc\":%s,\"alloc_only\":%s}",
+		 "\"syscalls_only\":%s,\"trace_alloc\":%s,\"alloc_only\":%s,\"record_env\":%s}",
 		 depth, opts->pin_cpu ? "true" : "false", ra->engine, opts->n_scopes,
 		 opts->follow_forks ? "true" : "false", opts->syscalls_only ? "true" : "false",
-		 opts->trace_alloc ? "true" : "false", opts->alloc_only ? "true" : "false");
+		 opts->trace_alloc ? "true" : "false", opts->alloc_only ? "true" : "false",
+		 ra->record_env ? "true" : "false");
 	/* Tracer and program on this CPU, the writer on the others. */
 	int cpu = ra->opts.pin_cpu ? sched_getcpu() : -1;
 	ra->opts.cpu = cpu;
+	/* The environment only when asked: it can hold secrets. The program
+	 * gets ours (run), or has its own since it started (attach). */
+	char **env_list = NULL;
+	const char *const *env = NULL;
+	if (ra->record_env) {
+		static const char *const none[] = { NULL };
+		env_list = ra->attach_pid ? nt_proc_nul_list(ra->attach_pid, "environ", 1 << 20) : NULL;
+		env = ra->attach_pid ? (env_list ? (const char *const *)env_list : none)
+				     : (const char *const *)environ;
+	}
 	tw_run_info info = { .argv = (const char *const *)prog_argv, .cwd = cwd,
 			     .engine = ra->engine, .options_json = options_json,
-			     .avoid_cpu = cpu };
+			     .avoid_cpu = cpu, .env = env, .mode = ra->mode };
 	char err[512];
 	tw_writer *w = tw_open(write_path, &info, err, sizeof(err));
+	free(env_list);
 	if (!w) {
 		fprintf(stderr, "nosco-sql: %s\n", err);
 		return 2;
@@ -381,11 +466,18 @@ static int trace_program(struct run_args *ra, char *path)
 		unlink(write_path);
 		return ra->attach_pid ? 2 : 127;
 	}
-	if (close_r < 0)
-		fprintf(stderr, "nosco-sql: %s (the trace holds what was written before)\n", err);
-	if (tmp[0] && rename(tmp, output) < 0) {
+	if (replacing && replace_trace(write_path, output) < 0) {
 		fprintf(stderr, "nosco-sql: cannot replace %s: %s (the new trace is %s)\n", output,
-			strerror(errno), tmp);
+			strerror(errno), write_path);
+		return 2;
+	}
+	if (close_r < 0) {
+		/* The trace could not be written to the end (the disk is full):
+		 * the tracing stopped, or only the end failed. */
+		const char *program = res.reason == NT_END_EXITED ? "the program ran to its end"
+				      : ra->attach_pid		    ? "process let go"
+									    : "program killed";
+		fprintf(stderr, "nosco-sql: %s (%s; trace in %s)\n", err, program, output);
 		return 2;
 	}
 	if (ra->stats)

@@ -34,6 +34,20 @@ static int dot_bool(const char *word, bool *value)
 	return -1;
 }
 
+/* Text from the trace file (names, schema SQL) printed to a terminal:
+ * control characters other than newline and tab are escaped, so a hostile
+ * file cannot send the terminal escape sequences. */
+static void put_file_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
 static int dot_tables(repl *r, int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -50,7 +64,8 @@ static int dot_tables(repl *r, int argc, char **argv)
 	int n = 0;
 	size_t w = 0;
 	while (n < 512 && sqlite3_step(st) == SQLITE_ROW) {
-		names[n] = strdup((const char *)sqlite3_column_text(st, 0));
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		names[n] = strdup(name ? name : "");
 		if (!names[n])
 			break;
 		if (strlen(names[n]) > w)
@@ -63,8 +78,11 @@ static int dot_tables(repl *r, int argc, char **argv)
 		cols = 1;
 	int rows = (n + cols - 1) / cols;
 	for (int i = 0; i < rows; i++) {
-		for (int c = 0; c < cols && c * rows + i < n; c++)
-			fprintf(r->out, "%-*s", (int)w + 2, names[c * rows + i]);
+		for (int c = 0; c < cols && c * rows + i < n; c++) {
+			const char *name = names[c * rows + i];
+			put_file_text(r->out, name);
+			fprintf(r->out, "%*s", (int)(w + 2 - strlen(name)), "");
+		}
 		fputc('\n', r->out);
 	}
 	for (int i = 0; i < n; i++)
@@ -87,7 +105,8 @@ static int dot_schema(repl *r, int argc, char **argv)
 		sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
 	int n = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		fprintf(r->out, "%s;\n", (const char *)sqlite3_column_text(st, 0));
+		put_file_text(r->out, (const char *)sqlite3_column_text(st, 0));
+		fputs(";\n", r->out);
 		n++;
 	}
 	sqlite3_finalize(st);

@@ -97,6 +97,15 @@ static int qdb_authorize(void *ud, int action, const char *a3, const char *a4,
 	}
 }
 
+/* SQLite's messages can quote the file (a malformed schema's SQL): keep a
+ * message one line, with no control character a terminal would obey. */
+static void qdb_one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = *s == '\n' || *s == '\t' || *s == '\r' ? ' ' : '?';
+}
+
 /* Puts SQLite's reason for a failure on db into err, in plain words. */
 static void qdb_explain(sqlite3 *db, int rc, char *err, size_t errlen)
 {
@@ -110,6 +119,7 @@ static void qdb_explain(sqlite3 *db, int rc, char *err, size_t errlen)
 	default:
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
 	}
+	qdb_one_line(err);
 }
 
 static int qdb_configure(sqlite3 *db)

@@ -354,6 +354,11 @@ int qfmt_row(qfmt *f, sqlite3_stmt *st)
 		for (int i = 0; i < f->ncol; i++) {
 			char *t = qfmt_text(st, i, &num, &oom);
 			qfmt_put_repeat(f, " ", w - qfmt_width(f->names[i]));
+			/* For people, like table and box: no control character
+			 * but newline and tab reaches the terminal. */
+			for (char *p = t; p && *p; p++)
+				if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+					*p = ' ';
 			fprintf(f->out, "%s = %s\n", f->names[i], t ? t : "");
 			free(t);
 		}

@@ -145,10 +145,26 @@ static const char *qrun_skip_statement(const char *p)
 	return p + len;
 }
 
+/* Prints "Error: " and SQLite's message on db, which can quote the trace
+ * file (a malformed schema's SQL): control characters are escaped, so a
+ * hostile file cannot send a terminal escape sequences. */
+static void qrun_report(const qrun_opts *o, const char *what, sqlite3 *db)
+{
+	fprintf(o->diag, "Error: %s", what);
+	for (const char *p = sqlite3_errmsg(db); *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(o->diag, c == '\n' ? "\\n" : "\\x%02x", c);
+		else
+			fputc(c, o->diag);
+	}
+	fputs(*what ? ")\n" : "\n", o->diag);
+}
+
 /* Reports a failure to prepare, with the place SQLite points at. */
 static void qrun_report_prepare(sqlite3 *db, const char *stmt, const qrun_opts *o)
 {
-	fprintf(o->diag, "Error: %s\n", sqlite3_errmsg(db));
+	qrun_report(o, "", db);
 	int off = sqlite3_error_offset(db);
 	if (off < 0 || (size_t)off > strlen(stmt))
 		return;
@@ -210,9 +226,9 @@ static int qrun_rows(sqlite3 *db, sqlite3_stmt *st, const qrun_opts *o)
 		return QRUN_INTERRUPTED;
 	}
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
-		fprintf(o->diag, "Error: the trace file is corrupt (%s)\n", sqlite3_errmsg(db));
+		qrun_report(o, "the trace file is corrupt (", db);
 	else
-		fprintf(o->diag, "Error: %s\n", sqlite3_errmsg(db));
+		qrun_report(o, "", db);
 	return QRUN_ERROR;
 }
 

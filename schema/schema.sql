@@ -21,7 +21,8 @@ CREATE TABLE trace (
     exit_status  INTEGER,                   -- PROG's exit code, if it exited
     exit_signal  INTEGER,                   -- signal that killed PROG, if any
     instructions INTEGER,                   -- executed instructions recorded
-    error        TEXT                       -- tracer error message, if any
+    error        TEXT,                      -- tracer error message, if any
+    env          TEXT                       -- JSON array of NAME=VALUE, with --record-env
 );
 
 CREATE TABLE processes (

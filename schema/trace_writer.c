@@ -7,10 +7,12 @@
 #include <sched.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +30,7 @@ extern const char nosco_query_views[]; /* the argument-less canned queries as q_
 enum ev_type {
 	EV_PROCESS_START, EV_PROCESS_EXIT, EV_PROCESS_EXEC, EV_THREAD_START, EV_THREAD_EXIT,
 	EV_BINARY_LOAD, EV_BINARY_UNLOAD, EV_INSN, EV_BLOCK, EV_EXEC, EV_CALL_RETURN,
-	EV_BACKTRACE, EV_SYSCALL, EV_ALLOC, EV_STACK,
+	EV_BACKTRACE, EV_SYSCALL, EV_ALLOC, EV_STACK, EV_CALL_ENTER,
 };
 
 /* An nt_alloc with its strings copied after it. */
@@ -216,9 +218,32 @@ struct binary_info {
 	uint64_t base;
 };
 
+/* A call entered and not yet returned, with the instructions it ran so far
+ * (itself, not its sub-calls). */
+struct open_call {
+	nt_call c;
+	uint64_t own;
+};
+
 struct thread_info {
 	uint32_t process_id;
 	uint64_t instructions;
+	struct open_call *stack; /* its calls running, outermost first */
+	uint32_t n_stack, cap_stack;
+};
+
+/* What the file holds as of the last commit, kept so that a trace whose
+ * writing fails (disk full) can be ended there, consistently: the length
+ * of the execution stream, each thread's instruction count, the calls
+ * running then, and the last function and file ids written. */
+struct committed {
+	uint64_t seq;
+	uint64_t *thread_insns; /* by thread id */
+	uint32_t n_threads;
+	struct open_call *calls;
+	size_t n_calls, cap_calls;
+	uint64_t function_id, file_id;
+	uint32_t binary_id;
 };
 
 struct tw_writer {
@@ -257,7 +282,42 @@ struct tw_writer {
 	uint64_t seg_call;
 	uint64_t rows_since_commit;
 	struct timespec last_commit;
+	uint64_t seq_end;      /* end of the execution stream applied */
+	uint32_t max_binary_id;
+	struct committed done; /* as of the last commit */
+	bool failed;           /* a write failed: events are dropped from then on */
+	atomic_bool stop_tracer; /* the writer failed: the tracer should stop */
+	bool abort_sent;       /* (tracer side) nt_request_abort() called */
+	int lock_fd;           /* the trace file, flock'ed while it is written */
+	int reserve_fd;        /* space kept on the trace's file system, or -1 */
 };
+
+/* Disk space kept for ending a trace whose file system fills up: enough for
+ * the calls then running, the threads' counts and the trace row. */
+enum { RESERVE_BYTES = 1 << 20 };
+
+/* An invisible file (O_TMPFILE, or unlinked at once) of RESERVE_BYTES in
+ * the directory of path; its space comes back when it is closed, by us or
+ * by the kernel at our exit however it happens. Returns its fd or -1. */
+static int make_reserve(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		char name[4096 + 32];
+		snprintf(name, sizeof(name), "%s.nosco-reserve-XXXXXX", slash ? dir : "./");
+		fd = mkostemp(name, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(name);
+	}
+	if (fd >= 0 && posix_fallocate(fd, 0, RESERVE_BYTES) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
 
 static void set_error(tw_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_error(tw_writer *w, const char *fmt, ...)
@@ -270,6 +330,19 @@ static void set_error(tw_writer *w, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A write failed (the disk is full...): the transaction is rolled back, so
+ * the file holds what the last commit wrote; events are dropped from now
+ * on, and the tracer is asked to stop (see on_idle). */
+static void writer_fail(tw_writer *w)
+{
+	if (w->failed)
+		return;
+	w->failed = true;
+	if (!sqlite3_get_autocommit(w->db))
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	atomic_store(&w->stop_tracer, true);
+}
+
 /* Runs a prepared statement to completion with its bindings, then resets. */
 static void step(tw_writer *w, enum stmt_id id)
 {
@@ -278,6 +351,8 @@ static void step(tw_writer *w, enum stmt_id id)
 	if (rc != SQLITE_DONE)
 		set_error(w, "writing the trace: %s", sqlite3_errmsg(w->db));
 	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		writer_fail(w);
 	w->rows_since_commit++;
 }
 
@@ -439,8 +514,50 @@ static void apply_exec(tw_writer *w, const ev *e)
 	bind_i(w, S_EXEC_INS, 1, (int64_t)e->seq);
 	bind_i(w, S_EXEC_INS, 2, e->u.exec.block);
 	step(w, S_EXEC_INS);
-	if (e->u.exec.thread < w->cap_threads)
-		w->threads[e->u.exec.thread].instructions += e->u.exec.count;
+	w->seq_end = e->seq + e->u.exec.count;
+	if (e->u.exec.thread < w->cap_threads) {
+		struct thread_info *t = &w->threads[e->u.exec.thread];
+		t->instructions += e->u.exec.count;
+		/* The block ran in the thread's innermost call. */
+		for (uint32_t i = t->n_stack; i-- > 0;)
+			if (t->stack[i].c.id == e->u.exec.call) {
+				t->stack[i].own += e->u.exec.count;
+				break;
+			}
+	}
+}
+
+/* Keeps the calls running per thread (see struct committed). */
+static void apply_enter(tw_writer *w, const nt_call *c)
+{
+	struct thread_info *ts = grow_table(w->threads, &w->cap_threads, c->thread_id, sizeof(*ts));
+	if (!ts)
+		return;
+	w->threads = ts;
+	struct thread_info *t = &ts[c->thread_id];
+	if (t->n_stack == t->cap_stack) {
+		uint32_t cap = t->cap_stack ? t->cap_stack * 2 : 16;
+		struct open_call *st = realloc(t->stack, cap * sizeof(*st));
+		if (!st)
+			return;
+		t->stack = st;
+		t->cap_stack = cap;
+	}
+	t->stack[t->n_stack++] = (struct open_call){ *c, 0 };
+}
+
+static void forget_open_call(tw_writer *w, const nt_call *c)
+{
+	if (c->thread_id >= w->cap_threads)
+		return;
+	struct thread_info *t = &w->threads[c->thread_id];
+	/* Returns come innermost first: it is the top one. */
+	for (uint32_t i = t->n_stack; i-- > 0;)
+		if (t->stack[i].c.id == c->id) {
+			memmove(&t->stack[i], &t->stack[i + 1], (t->n_stack - i - 1) * sizeof(*t->stack));
+			t->n_stack--;
+			return;
+		}
 }
 
 static uint64_t call_function_id(tw_writer *w, uint32_t thread_id, uint64_t addr)
@@ -507,6 +624,7 @@ static const char *const return_kinds[] = { "ret", "unwind", "exit", "detach" };
 static void apply_return(tw_writer *w, const ev *e)
 {
 	const nt_call *c = &e->u.ret.c;
+	forget_open_call(w, c);
 	enum stmt_id s = S_CALL_INS;
 	bind_i(w, s, 1, (int64_t)c->id);
 	bind_i(w, s, 2, c->thread_id);
@@ -536,6 +654,8 @@ static const char *const binary_kinds[] = { "exe", "interp", "lib", "vdso" };
 static void apply_binary(tw_writer *w, struct binary_copy *c, uint64_t seq)
 {
 	const nt_binary *b = &c->b;
+	if (b->id > w->max_binary_id)
+		w->max_binary_id = b->id;
 	struct binary_info *bins = grow_table(w->bins, &w->cap_bins, b->id, sizeof(*bins));
 	if (bins) {
 		w->bins = bins;
@@ -594,11 +714,55 @@ static void apply_syscall(tw_writer *w, const nt_syscall *sc)
 	step(w, S);
 }
 
+/* Frees what an event owns, without applying it (after a failure). */
+static void release(ev *e)
+{
+	switch (e->type) {
+	case EV_SYSCALL:
+		free(e->u.sys);
+		break;
+	case EV_BACKTRACE:
+	case EV_STACK:
+		free(e->u.bt.pcs);
+		break;
+	case EV_ALLOC:
+		free(e->u.alloc);
+		break;
+	case EV_INSN:
+		free(e->u.insn->mnemonic);
+		free(e->u.insn->operands);
+		free(e->u.insn);
+		break;
+	case EV_BLOCK:
+		free(e->u.block.ids);
+		break;
+	case EV_BINARY_LOAD:
+		if (e->u.bin->b.image_fd >= 0)
+			close(e->u.bin->b.image_fd);
+		free(e->u.bin->path);
+		free(e->u.bin->build_id);
+		free(e->u.bin);
+		break;
+	case EV_PROCESS_START:
+	case EV_PROCESS_EXEC:
+		free((char *)e->u.proc->p.executable);
+		free(e->u.proc->argv_json);
+		free(e->u.proc);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Writes an event into the trace and frees what it owns. */
 static void apply(tw_writer *w, ev *e)
 {
 	switch (e->type) {
 	case EV_EXEC:
 		apply_exec(w, e);
+		break;
+	case EV_CALL_ENTER:
+		apply_enter(w, &e->u.ret.c);
 		break;
 	case EV_CALL_RETURN:
 		apply_return(w, e);
@@ -649,7 +813,8 @@ static void apply(tw_writer *w, ev *e)
 		struct thread_info *ts = grow_table(w->threads, &w->cap_threads, t->id, sizeof(*ts));
 		if (ts) {
 			w->threads = ts;
-			ts[t->id] = (struct thread_info){ t->process_id, 0 };
+			ts[t->id].process_id = t->process_id;
+			ts[t->id].instructions = 0;
 		}
 		bind_i(w, S_THREAD_INS, 1, t->id);
 		bind_i(w, S_THREAD_INS, 2, t->process_id);
@@ -730,12 +895,55 @@ static double since(const struct timespec *t)
 	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+/* Remembers what the file holds now (after a commit): see struct
+ * committed. */
+static void remember_committed(tw_writer *w)
+{
+	struct committed *d = &w->done;
+	d->seq = w->seq_end;
+	d->function_id = w->next_function_id;
+	d->file_id = w->next_file_id;
+	d->binary_id = w->max_binary_id;
+	if (w->cap_threads > d->n_threads) {
+		uint64_t *n = realloc(d->thread_insns, w->cap_threads * sizeof(*n));
+		if (!n)
+			return;
+		d->thread_insns = n;
+	}
+	d->n_threads = w->cap_threads;
+	d->n_calls = 0;
+	for (uint32_t i = 0; i < w->cap_threads; i++) {
+		const struct thread_info *t = &w->threads[i];
+		d->thread_insns[i] = t->instructions;
+		if (d->n_calls + t->n_stack > d->cap_calls) {
+			size_t cap = (d->n_calls + t->n_stack) * 2;
+			struct open_call *c = realloc(d->calls, cap * sizeof(*c));
+			if (!c)
+				return;
+			d->calls = c;
+			d->cap_calls = cap;
+		}
+		if (t->n_stack)
+			memcpy(d->calls + d->n_calls, t->stack, t->n_stack * sizeof(*t->stack));
+		d->n_calls += t->n_stack;
+	}
+}
+
 /* Commits what was written so far, so a trace cut short keeps it. */
 static void commit(tw_writer *w)
 {
 	char err[256];
-	if (exec_sql(w->db, "COMMIT; BEGIN", err, sizeof(err)) < 0)
-		set_error(w, "committing the trace: %s", err);
+	if (exec_sql(w->db, "COMMIT", err, sizeof(err)) < 0) {
+		set_error(w, "writing the trace: %s", err);
+		writer_fail(w);
+		return;
+	}
+	remember_committed(w);
+	if (exec_sql(w->db, "BEGIN", err, sizeof(err)) < 0) {
+		set_error(w, "writing the trace: %s", err);
+		writer_fail(w);
+		return;
+	}
 	w->rows_since_commit = 0;
 	clock_gettime(CLOCK_MONOTONIC, &w->last_commit);
 }
@@ -759,10 +967,14 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		if (!b)
 			break;
-		for (uint32_t i = 0; i < b->n; i++)
-			apply(w, &b->evs[i]);
+		for (uint32_t i = 0; i < b->n; i++) {
+			if (w->failed)
+				release(&b->evs[i]);
+			else
+				apply(w, &b->evs[i]);
+		}
 		free(b);
-		if (w->rows_since_commit > 500000 || since(&w->last_commit) > 1.0)
+		if (!w->failed && (w->rows_since_commit > 500000 || since(&w->last_commit) > 1.0))
 			commit(w);
 	}
 	return NULL;
@@ -989,6 +1201,13 @@ static void on_exec(void *ctx, uint32_t thread_id, uint64_t call_id, const nt_bl
 	}
 }
 
+static void on_call_enter(void *ctx, const nt_call *c)
+{
+	ev *e = push(ctx, EV_CALL_ENTER, c->entry_seq);
+	if (e)
+		e->u.ret.c = *c;
+}
+
 static void on_call_return(void *ctx, const nt_call *c, nt_return_kind kind,
 			   uint64_t exit_seq, uint64_t own)
 {
@@ -1055,6 +1274,11 @@ static void on_warning(void *ctx, const char *msg)
 static void on_idle(void *ctx)
 {
 	tw_writer *w = ctx;
+	if (!w->abort_sent && atomic_load(&w->stop_tracer)) {
+		/* The writer failed: what is traced from now on cannot be kept. */
+		w->abort_sent = true;
+		nt_request_abort(w->error);
+	}
 	if (w->cur && w->cur->n && since(&w->cur->started) > HANDOVER_AGE)
 		hand_over(w);
 }
@@ -1079,7 +1303,15 @@ static void free_writer(tw_writer *w)
 		nt_sym_destroy(w->syms[i]);
 	free(w->syms);
 	free(w->bins);
+	for (uint32_t i = 0; i < w->cap_threads; i++)
+		free(w->threads[i].stack);
 	free(w->threads);
+	free(w->done.thread_insns);
+	free(w->done.calls);
+	if (w->lock_fd >= 0)
+		close(w->lock_fd); /* after sqlite3_close: it drops the process's locks */
+	if (w->reserve_fd >= 0)
+		close(w->reserve_fd);
 	free(w->functions.slots);
 	free(w->call_funcs.slots);
 	free(w->files.slots);
@@ -1108,6 +1340,8 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	pthread_cond_init(&w->not_empty, NULL);
 	pthread_cond_init(&w->not_full, NULL);
 	w->path = strdup(path);
+	w->lock_fd = -1;
+	w->reserve_fd = -1;
 	/* Create the file ourselves: O_EXCL never clobbers, 0600 keeps program
 	 * data private. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -1116,7 +1350,16 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 		free_writer(w);
 		return NULL;
 	}
-	close(fd);
+	w->lock_fd = fd;
+	/* A mode asked for is set exactly, not masked by the umask. */
+	if (info->mode && fchmod(fd, info->mode) < 0) {
+		snprintf(err, errlen, "cannot set the mode of %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* Held until the trace is closed, so that another nosco-sql refuses
+	 * the file (tw_busy). flock locks are apart from SQLite's fcntl ones. */
+	flock(fd, LOCK_EX | LOCK_NB);
+	w->reserve_fd = make_reserve(path);
 	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errmsg(w->db));
 		goto fail;
@@ -1146,9 +1389,10 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	char now[32];
 	iso_now(now, sizeof(now));
 	char *argv_json = json_string_array(info->argv);
+	char *env_json = info->env ? json_string_array(info->env) : NULL;
 	sqlite3_prepare_v2(w->db,
 			   "INSERT INTO trace(id, format, tool_version, argv, cwd, engine, options, "
-			   "start_time) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			   "start_time, env) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			   -1, &s, NULL);
 	sqlite3_bind_text(s, 1, NOSCO_TRACE_FORMAT, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, NOSCO_VERSION, -1, SQLITE_STATIC);
@@ -1157,9 +1401,12 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	sqlite3_bind_text(s, 5, info->engine, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 6, info->options_json, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 7, now, -1, SQLITE_TRANSIENT);
+	if (env_json)
+		sqlite3_bind_text(s, 8, env_json, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(argv_json);
+	free(env_json);
 	if (rc != SQLITE_DONE || exec_sql(w->db, "COMMIT; BEGIN", sql_err, sizeof(sql_err)) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, sqlite3_errmsg(w->db));
 		goto fail;
@@ -1177,6 +1424,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 		.insn_new = on_insn_new,
 		.block_new = on_block_new,
 		.exec = on_exec,
+		.call_enter = on_call_enter,
 		.call_return = on_call_return,
 		.backtrace = on_backtrace,
 		.alloc = on_alloc,
@@ -1228,6 +1476,148 @@ static const char *end_reason(const nt_result *res)
 	}
 }
 
+/* Finalizes the statements, makes the file self-contained (no -wal/-shm
+ * beside it; this fails when the disk is full, and the -wal file stays)
+ * and closes it. Returns 0, or -1 after set_error. */
+static int close_db(tw_writer *w)
+{
+	char sql_err[512];
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(w->st[i]);
+		w->st[i] = NULL;
+	}
+	exec_sql(w->db, "PRAGMA journal_mode=DELETE", sql_err, sizeof(sql_err));
+	int rc = sqlite3_close(w->db);
+	if (rc != SQLITE_OK)
+		set_error(w, "closing the trace: %s", sqlite3_errmsg(w->db));
+	w->db = NULL;
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* When the -wal file is still there (the disk was full), a note that the
+ * trace is the two files. */
+static const char *wal_note(const tw_writer *w)
+{
+	char wal[4096];
+	snprintf(wal, sizeof(wal), "%s-wal", w->path);
+	return access(wal, F_OK) == 0 ? " (the trace is the file and its -wal file beside it: "
+					"keep them together)" : "";
+}
+
+/* Keeps the entries of m whose value, less sub, is at most max. */
+static void pm_prune(pairmap *m, uint64_t max, uint64_t sub)
+{
+	pairmap kept = { 0 };
+	for (size_t i = 0; i < m->cap; i++) {
+		const struct pm_slot *s = &m->slots[i];
+		if (s->v && s->v - sub <= max)
+			pm_put(&kept, s->k1, s->k2, s->v);
+	}
+	free(m->slots);
+	*m = kept;
+}
+
+/* The writer failed: the file holds what the last commit wrote. End the
+ * trace there, consistently: the calls then running get their rows (no
+ * exit: still running when the trace ended), the threads then alive their
+ * instruction counts, and the trace row its end (reason 'error', the
+ * message, the instructions kept). It is a small write, into the space the
+ * rolled-back transaction already took. */
+static int end_at_commit(tw_writer *w, const char *now)
+{
+	const struct committed *d = &w->done;
+	if (w->reserve_fd >= 0) { /* the space kept for this */
+		close(w->reserve_fd);
+		w->reserve_fd = -1;
+	}
+	/* Ids written after the commit were rolled back: forget them. */
+	pm_prune(&w->functions, d->function_id, 0);
+	pm_prune(&w->call_funcs, d->function_id, 1);
+	pm_prune(&w->files, d->file_id, 0);
+	w->next_function_id = d->function_id;
+	w->next_file_id = d->file_id;
+	w->failed = false; /* step() may write again */
+	char sql_err[512];
+	if (exec_sql(w->db, "BEGIN", sql_err, sizeof(sql_err)) < 0)
+		return -1;
+	sqlite3_stmt *s = NULL;
+	sqlite3_prepare_v2(w->db,
+			   "UPDATE threads SET instructions = ?2 WHERE id = ?1 AND last_seq IS NULL", -1,
+			   &s, NULL);
+	for (uint32_t i = 1; s && i < d->n_threads; i++) {
+		sqlite3_bind_int64(s, 1, i);
+		sqlite3_bind_int64(s, 2, (int64_t)d->thread_insns[i]);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			w->failed = true;
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < d->n_calls && !w->failed; i++) {
+		const nt_call *c = &d->calls[i].c;
+		/* Its function, if its binary was written before the commit. */
+		uint32_t pid = c->thread_id < w->cap_threads ? w->threads[c->thread_id].process_id : 1;
+		nt_symbolizer *sz = sym_of(w, pid);
+		nt_symbol sym;
+		uint64_t fid = sz && nt_sym_lookup(sz, c->addr, &sym) && sym.binary_id <= d->binary_id
+				       ? function_id(w, &sym)
+				       : 0;
+		enum stmt_id S = S_CALL_INS;
+		bind_i(w, S, 1, (int64_t)c->id);
+		bind_i(w, S, 2, c->thread_id);
+		bind_i(w, S, 3, (int64_t)c->parent_id);
+		bind_i(w, S, 4, c->depth);
+		bind_t(w, S, 5, call_kinds[c->kind]);
+		bind_i(w, S, 6, (int64_t)fid);
+		bind_i(w, S, 7, (int64_t)c->addr);
+		bind_i(w, S, 8, (int64_t)c->call_site);
+		bind_i(w, S, 9, (int64_t)c->return_addr);
+		bind_i(w, S, 10, (int64_t)c->entry_sp);
+		bind_i(w, S, 11, (int64_t)c->entry_seq);
+		sqlite3_bind_null(w->st[S], 12);
+		sqlite3_bind_null(w->st[S], 13);
+		bind_i(w, S, 14, c->recorded);
+		bind_i(w, S, 15, (int64_t)d->calls[i].own);
+		step(w, S);
+		if (!c->parent_id) {
+			bind_i(w, S_THREAD_ROOT, 1, c->thread_id);
+			bind_i(w, S_THREAD_ROOT, 2, (int64_t)c->id);
+			step(w, S_THREAD_ROOT);
+		}
+	}
+	s = NULL;
+	sqlite3_prepare_v2(w->db,
+			   "UPDATE trace SET end_time = ?1, end_reason = 'error', instructions = ?2, "
+			   "error = ?3 WHERE id = 1",
+			   -1, &s, NULL);
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, (int64_t)d->seq);
+	sqlite3_bind_text(s, 3, w->error, -1, SQLITE_TRANSIENT);
+	if (!s || sqlite3_step(s) != SQLITE_DONE)
+		w->failed = true;
+	sqlite3_finalize(s);
+	if (w->failed || exec_sql(w->db, "COMMIT", sql_err, sizeof(sql_err)) < 0) {
+		exec_sql(w->db, "ROLLBACK", sql_err, sizeof(sql_err));
+		return -1;
+	}
+	return 0;
+}
+
+/* tw_close() after a failed write: see end_at_commit. */
+static int close_failed(tw_writer *w, const char *now, char *err, size_t errlen)
+{
+	char msg[sizeof(w->error)];
+	snprintf(msg, sizeof(msg), "%s", w->error);
+	uint64_t kept = w->done.seq;
+	int ended = end_at_commit(w, now);
+	close_db(w);
+	snprintf(err, errlen, "%s: tracing stopped; the trace ends after %llu instructions%s%s",
+		 msg, (unsigned long long)kept,
+		 ended < 0 ? " (its end could not be written: trace.end_time is empty)" : "",
+		 wal_note(w));
+	free_writer(w);
+	return -1;
+}
+
 int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen)
 {
 	hand_over(w);
@@ -1240,6 +1630,12 @@ int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen)
 
 	char now[32], sql_err[512];
 	iso_now(now, sizeof(now));
+	if (w->failed)
+		return close_failed(w, now, err, errlen);
+	if (w->reserve_fd >= 0) { /* room for the end, whatever the disk holds */
+		close(w->reserve_fd);
+		w->reserve_fd = -1;
+	}
 	sqlite3_stmt *s = NULL;
 	sqlite3_prepare_v2(w->db,
 			   "UPDATE trace SET end_time = ?1, end_reason = ?2, exit_status = ?3, "
@@ -1262,34 +1658,40 @@ int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen)
 		set_error(w, "committing the trace: %s", sql_err);
 	else if (exec_sql(w->db, nosco_sql_indexes, sql_err, sizeof(sql_err)) < 0)
 		set_error(w, "indexing the trace: %s", sql_err);
-	for (int i = 0; i < S_COUNT; i++) {
-		sqlite3_finalize(w->st[i]);
-		w->st[i] = NULL;
-	}
-	/* A self-contained file: no -wal/-shm companions after a clean close. */
-	exec_sql(w->db, "PRAGMA journal_mode=DELETE", sql_err, sizeof(sql_err));
 	int ret = 0;
-	if (sqlite3_close(w->db) != SQLITE_OK)
-		set_error(w, "closing the trace: %s", sqlite3_errmsg(w->db));
-	w->db = NULL;
-	if (w->error[0]) {
-		snprintf(err, errlen, "%s", w->error);
+	if (close_db(w) < 0 || w->error[0]) {
+		snprintf(err, errlen, "%s%s", w->error, wal_note(w));
 		ret = -1;
 	}
 	free_writer(w);
 	return ret;
 }
 
+int tw_busy(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	int busy = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
 int tw_is_trace(const char *path, int *is_trace)
 {
 	*is_trace = 0;
 	sqlite3 *db = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	/* Whoever made the file: no extension, trigger or function from it runs. */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)0) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0) != SQLITE_OK) {
 		sqlite3_close(db);
 		return -1;
 	}
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT format FROM trace WHERE id = 1", -1, &s, NULL) ==
+	if (sqlite3_prepare_v2(db, "SELECT format FROM main.trace WHERE id = 1", -1, &s, NULL) ==
 		    SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW) {
 		const unsigned char *f = sqlite3_column_text(s, 0);

@@ -20,10 +20,17 @@ typedef struct tw_run_info {
 	const char *engine;
 	const char *options_json;
 	int avoid_cpu; /* keep the writer thread off this CPU (the tracer's), or -1 */
+	const char *const *env; /* the program's environment (trace.env), or NULL:
+				 * not recorded */
+	unsigned mode; /* the file's permissions, set exactly; 0: 0600 (less the umask) */
 } tw_run_info;
 
 /* Creates a new trace file at path, which must not exist (mode 0600), and
- * starts the writer thread. Returns NULL with a one-line message in err. */
+ * starts the writer thread. The file is locked (flock) until tw_close, so
+ * that another nosco-sql can tell it is being written (tw_busy). If a
+ * write fails (the disk is full), the trace is ended at its last commit
+ * and the tracer asked to stop (nt_request_abort); tw_close then says so.
+ * Returns NULL with a one-line message in err. */
 tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t errlen);
 
 /* The handler to pass to nt_run(). */
@@ -35,7 +42,12 @@ const nt_handler *tw_handler(tw_writer *w);
 int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen);
 
 /* True if the file at path is a nosco-sql trace (sets *is_trace), false
- * with *is_trace false otherwise. Returns 0, or -1 if it cannot be read. */
+ * with *is_trace false otherwise. Returns 0, or -1 if it cannot be read.
+ * The file is opened read-only and as untrusted (nothing in it runs). */
 int tw_is_trace(const char *path, int *is_trace);
+
+/* 1 if a nosco-sql process is writing the trace at path now (it holds its
+ * lock), 0 if not (or path cannot be opened). */
+int tw_busy(const char *path);
 
 #endif

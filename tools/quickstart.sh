@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 
 deps() {
 	local pkgs=(gcc g++ make cmake pkg-config libsqlite3-dev libcapstone-dev libdw-dev
-		libelf-dev libreadline-dev sqlite3 tmux time util-linux clang strace)
+		libelf-dev libreadline-dev sqlite3 tmux time util-linux mount procps clang
+		libclang-rt-14-dev strace)
 	local missing=()
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

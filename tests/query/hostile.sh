@@ -143,6 +143,53 @@ repl_survives)
 	check_match "error shown" "^Error: " "$(cat "$work/err")"
 	no_evil "repl"
 	;;
+no_writes)
+	# A trace whose paths (binaries, source files) name a file of ours:
+	# every canned query, .tables and .schema, under strace (an independent
+	# witness): nothing is opened for writing or created, nothing renamed
+	# or removed, and the file named is untouched.
+	command -v strace >/dev/null || skip "strace is missing"
+	db=$(trace_sample fib) || exit $?
+	cp "$db" "$f"
+	canary=$work/canary
+	echo precious >"$canary"
+	sqlite3 "$f" "UPDATE binaries SET path = '$canary'; UPDATE source_files SET path = '$canary';"
+	: >"$work/strace"
+	for args in threads binaries "calls 1" "exec 2" "call 2" hot coverage "callers fib" "callees main" \
+		"lines fib_impl.c:9" "search fib" processes files syscalls; do
+		strace -f -qq -e trace=open,openat,openat2,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,truncate \
+			-o "$work/strace.one" "$NOSCO" query "$f" $args >/dev/null 2>&1
+		cat "$work/strace.one" >>"$work/strace"
+	done
+	export HOME=$work # the REPL's history file is ours to write, not the trace's
+	printf '.tables\n.schema calls\nSELECT path FROM binaries LIMIT 1;\n' |
+		strace -f -qq -e trace=open,openat,openat2,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,truncate \
+			-o "$work/strace.one" "$NOSCO" repl "$f" >/dev/null 2>&1
+	cat "$work/strace.one" >>"$work/strace"
+	check "syscalls seen" yes "$([ -s "$work/strace" ] && echo yes || echo no)"
+	check "nothing opened for writing or created" "" \
+		"$(grep -E 'O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|creat\(' "$work/strace" | grep -v '/dev/null\|/dev/tty\|nosco_sql_history' | head -5)"
+	check "nothing renamed, removed or made" "" \
+		"$(grep -E '^[0-9]+ +(rename|unlink|mkdir|truncate)' "$work/strace" | head -5)"
+	check "the path in the trace never opened" "" "$(grep -F "$canary" "$work/strace" | head -3)"
+	check "the file it names is untouched" precious "$(cat "$canary")"
+	;;
+terminal_escapes)
+	# Control characters in a file's names, schema and values never reach
+	# the terminal raw: no ESC byte in anything printed.
+	mk_trace "$f"
+	esc=$(printf '\033')
+	sqlite3 "$f" "CREATE TABLE \"x${esc}]0;pwned${esc}\\\" (a); CREATE VIEW v AS SELECT 'a${esc}[2Jb' AS s /* ${esc}[31m */;"
+	out=$(printf '.tables\n.schema\nSELECT * FROM v;\n.mode box\nSELECT * FROM v;\n.mode line\nSELECT * FROM v;\n' | "$NOSCO" "$f" 2>&1)
+	check "no ESC in .tables/.schema/table/box/line output" 0 "$(printf '%s' "$out" | grep -c "$esc")"
+	cp "$f" "$work/bad.db"
+	sqlite3 "$work/bad.db" "PRAGMA writable_schema = ON;
+		UPDATE sqlite_schema SET sql = 'CREATE VIEW v AS SELECT ${esc}[2J' || char(10) || 'x' WHERE name = 'v';" 2>/dev/null
+	"$NOSCO" query "$work/bad.db" -e "SELECT 1" >/dev/null 2>"$work/err"
+	check "malformed schema: fails" 1 $?
+	check "malformed schema: one line" 1 "$(wc -l <"$work/err")"
+	check "malformed schema: no ESC in the message" 0 "$(grep -c "$esc" "$work/err")"
+	;;
 *)
 	echo "unknown case $CASE" >&2
 	exit 2

@@ -350,6 +350,7 @@ static int at_int3(session *s, thread *t, uint64_t addr)
 {
 	sblock *b = t->cur;
 	t->cur = NULL;
+	t->restart_addr = 0;
 	int k = b ? index_in(b, addr) : -1;
 	if (k < 0) {
 		if (!bp_is_set(t->proc->bps, addr)) {
@@ -382,6 +383,7 @@ static int at_syscall(session *s, thread *t)
 		int r = rec_insn(s, t, in);
 		if (r == 0)
 			r = engine_transfer(s, t, in);
+		engine_note_restart(t, in, (int64_t)t->regs.rax);
 		sys_finish(s, t, true, (int64_t)t->regs.rax, true);
 		return r;
 	}
@@ -389,6 +391,15 @@ static int at_syscall(session *s, thread *t)
 	t->cur = NULL;
 	uint64_t addr = t->regs.rip - 2;
 	int k = b ? index_in(b, addr) : -1;
+	dec_insn *restarted = engine_restarted_syscall(s, t);
+	if (k < 0 && restarted && restarted->pub.addr == addr) {
+		/* The kernel restarted the interrupted syscall: it runs again,
+		 * before anything of the run we let the thread go on. */
+		t->in_syscall = true;
+		t->stepping = restarted;
+		sys_enter(s, t, t->regs.orig_rax);
+		return 0;
+	}
 	if (k < 0 || b->insns[k]->flow != DEC_FLOW_SYSCALL) {
 		session_fail(s, "lost track of thread %d at a syscall at 0x%" PRIx64, t->tid, addr);
 		return -EPROTO;

@@ -10,6 +10,7 @@
 #include "allocs.h"
 #include "emulate.h"
 #include "loader.h"
+#include "nosco/procfs.h"
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "scopes.h"
@@ -29,6 +30,7 @@ int engine_flush_regs(thread *t)
 int engine_enter_handler(session *s, thread *t)
 {
 	t->entering_handler = false;
+	t->restart_addr = 0; /* the handler runs first, whatever the syscall does */
 	t->stepping = NULL;
 	t->rep_continuing = false;
 	rec_flush(s, t);
@@ -40,6 +42,23 @@ int engine_enter_handler(session *s, thread *t)
 }
 
 static int step_overran(session *s, thread *t, uint64_t next);
+
+void engine_note_restart(thread *t, const dec_insn *in, int64_t ret)
+{
+	/* ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK */
+	bool restart = ret == -512 || ret == -513 || ret == -514 || ret == -516;
+	t->restart_addr = restart ? in->pub.addr : 0;
+}
+
+dec_insn *engine_restarted_syscall(session *s, thread *t)
+{
+	uint64_t addr = t->restart_addr;
+	t->restart_addr = 0;
+	if (!addr || (int64_t)t->regs.orig_rax < 0)
+		return NULL;
+	dec_insn *in = session_decode(t->proc, addr);
+	return in && in->flow == DEC_FLOW_SYSCALL ? in : NULL;
+}
 
 int engine_executed(session *s, thread *t, dec_insn *in)
 {
@@ -59,8 +78,11 @@ int engine_executed(session *s, thread *t, dec_insn *in)
 	int err = rec_insn(s, t, in);
 	if (err == 0)
 		err = engine_transfer(s, t, in);
-	if (in->flow == DEC_FLOW_SYSCALL)
+	t->restart_addr = 0;
+	if (in->flow == DEC_FLOW_SYSCALL) {
+		engine_note_restart(t, in, (int64_t)r->rax);
 		sys_finish(s, t, true, (int64_t)r->rax, true);
+	}
 	if (err == 0 && in->step_overrun && r->rip != in->pub.addr + in->pub.size)
 		err = step_overran(s, t, in->pub.addr + in->pub.size);
 	return err;
@@ -129,18 +151,7 @@ int engine_transfer(session *s, thread *t, const dec_insn *in)
 /* True when the program has a handler installed for sig (SigCgt). */
 static bool signal_caught(pid_t tid, int sig)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	uint64_t mask = 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "SigCgt:", 7)) {
-			mask = strtoull(line + 7, NULL, 16);
-			break;
-		}
-	fclose(f);
+	uint64_t mask = nt_proc_status_mask(tid, "SigCgt");
 	return sig >= 1 && sig <= 64 && (mask >> (sig - 1)) & 1;
 }
 

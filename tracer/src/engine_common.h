@@ -57,4 +57,15 @@ bool engine_free_check_return(session *s, thread *t);
 void engine_settle(session *s, thread *t);
 int engine_free_resume(session *s, thread *t, int sig);
 
+/* A syscall instruction in ran and returned ret: if a signal interrupted
+ * it with a restart code, the kernel may move rip back onto it when the
+ * thread resumes (no handler to run, or SA_RESTART) and run it again.
+ * Remembers it in t->restart_addr. */
+void engine_note_restart(thread *t, const dec_insn *in, int64_t ret);
+
+/* At a stop that ends a syscall (t->regs fetched, orig_rax >= 0) where the
+ * engine expected something else: the syscall remembered by
+ * engine_note_restart when the kernel restarted it, or NULL. Forgets it. */
+dec_insn *engine_restarted_syscall(session *s, thread *t);
+
 #endif

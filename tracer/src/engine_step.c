@@ -42,8 +42,17 @@ static int step_stopped(session *s, thread *t, int sig, const siginfo_t *si)
 			return engine_enter_handler(s, t);
 		if (!t->stepping)
 			return 0;
+		dec_insn *in = t->stepping;
+		dec_insn *restarted = in->flow != DEC_FLOW_SYSCALL ? engine_restarted_syscall(s, t)
+								   : NULL;
+		if (restarted && t->regs.rip == restarted->pub.addr + restarted->pub.size) {
+			/* The kernel restarted the interrupted syscall (rip moved
+			 * back onto it) and ran it again instead of in. */
+			sys_enter(s, t, t->regs.orig_rax);
+			in = restarted;
+		}
 		bool program_int3 = si && si->si_code == SI_KERNEL;
-		r = engine_executed(s, t, t->stepping);
+		r = engine_executed(s, t, in);
 		if (program_int3) /* the program's own int3: it gets its SIGTRAP */
 			t->pending_signal = SIGTRAP;
 		return r;

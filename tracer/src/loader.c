@@ -12,17 +12,14 @@
 #include <unistd.h>
 
 #include "elfinfo.h"
+#include "nosco/procfs.h"
 #include "ptrace_io.h"
 #include "allocs.h"
 #include "scopes.h"
 
-/* struct r_debug and struct link_map field offsets (x86-64 glibc ABI). */
-enum {
-	R_DEBUG_MAP = 8, R_DEBUG_STATE = 24,
-	LM_ADDR = 0, LM_NAME = 8, LM_NEXT = 24,
-	RT_CONSISTENT = 0,
-	MAX_LINK_MAP = 4096,
-};
+/* The r_debug field the loader hook reads (x86-64 glibc ABI; the
+ * link_map list itself is walked by nt_walk_link_map). */
+enum { R_DEBUG_STATE = 24, RT_CONSISTENT = 0 };
 
 uint32_t ldr_binary_id(const process *p, uint64_t addr)
 {
@@ -106,11 +103,13 @@ static int read_auxv(pid_t pid, uint64_t *vals, size_t nvals)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	uint64_t pair[2];
-	while (read(fd, pair, sizeof(pair)) == (ssize_t)sizeof(pair) && pair[0] != AT_NULL)
-		if (pair[0] < nvals)
-			vals[pair[0]] = pair[1];
+	unsigned char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	int e = errno;
 	close(fd);
+	if (n < 0)
+		return -e;
+	nt_parse_auxv(buf, (size_t)n, vals, nvals);
 	return 0;
 }
 
@@ -258,44 +257,52 @@ void ldr_on_unknown_code(session *s, thread *t)
 	scan_link_map(s, t, false);
 }
 
+static ssize_t read_tracee(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return pt_read(((process *)ctx)->pid, addr, buf, len);
+}
+
+struct lm_scan {
+	session *s;
+	thread *t;
+	bool *seen;
+};
+
+/* One link_map entry: a binary already known, or a new one to report. */
+static void lm_entry(void *ctx, uint64_t l_addr, const char *name)
+{
+	struct lm_scan *sc = ctx;
+	process *p = sc->t->proc;
+	binary *known = find_live_by_base(p, l_addr, NT_BINARY_LIB, name);
+	if (!name[0] && !known) /* the main program: known since exec */
+		return;
+	if (known) {
+		sc->seen[known - p->bins] = true;
+		return;
+	}
+	char real[PATH_MAX + 32];
+	snprintf(real, sizeof(real), "/proc/%d/root%s", p->pid, name);
+	elf_desc d;
+	if (name[0] != '/' || elf_describe_path(real, &d) < 0)
+		return; /* e.g. linux-vdso.so.1 at an unexpected base */
+	if (add_binary(sc->s, sc->t, NT_BINARY_LIB, name, l_addr, &d, -1) == 0)
+		sc->seen[p->n_bins - 1] = true;
+}
+
 /* Walks the link_map list: reports objects not seen before, and, when
  * consistent is set, unloads the libraries no longer in it. */
 static void scan_link_map(session *s, thread *t, bool consistent)
 {
 	process *p = t->proc;
-	uint64_t lm = 0;
-	if (pt_read_exact(p->pid, p->r_debug + R_DEBUG_MAP, &lm, 8) < 0)
+	struct lm_scan sc = { s, t, calloc(p->n_bins + NT_LINK_MAP_MAX, sizeof(bool)) };
+	if (!sc.seen)
 		return;
-	bool *seen = calloc(p->n_bins + MAX_LINK_MAP, sizeof(*seen));
-	if (!seen)
+	if (nt_walk_link_map(read_tracee, p, p->r_debug, lm_entry, &sc) < 0) {
+		free(sc.seen);
 		return;
-	for (int count = 0; lm && count < MAX_LINK_MAP; count++) {
-		uint64_t l_addr, l_name, l_next;
-		if (pt_read_exact(p->pid, lm + LM_ADDR, &l_addr, 8) < 0 ||
-		    pt_read_exact(p->pid, lm + LM_NAME, &l_name, 8) < 0 ||
-		    pt_read_exact(p->pid, lm + LM_NEXT, &l_next, 8) < 0)
-			break;
-		char name[PATH_MAX] = "";
-		if (l_name)
-			pt_read_string(p->pid, l_name, name, sizeof(name));
-		lm = l_next;
-		binary *known = find_live_by_base(p, l_addr, NT_BINARY_LIB, name);
-		if (!name[0] && !known) /* the main program: known since exec */
-			continue;
-		if (known) {
-			seen[known - p->bins] = true;
-			continue;
-		}
-		char real[PATH_MAX + 32];
-		snprintf(real, sizeof(real), "/proc/%d/root%s", p->pid, name);
-		elf_desc d;
-		if (name[0] != '/' || elf_describe_path(real, &d) < 0)
-			continue; /* e.g. linux-vdso.so.1 at an unexpected base */
-		if (add_binary(s, t, NT_BINARY_LIB, name, l_addr, &d, -1) == 0)
-			seen[p->n_bins - 1] = true;
 	}
 	for (uint32_t i = 0; consistent && i < p->n_bins; i++)
-		if (p->bins[i].live && p->bins[i].kind == NT_BINARY_LIB && !seen[i])
+		if (p->bins[i].live && p->bins[i].kind == NT_BINARY_LIB && !sc.seen[i])
 			unload_binary(s, p, &p->bins[i]);
-	free(seen);
+	free(sc.seen);
 }

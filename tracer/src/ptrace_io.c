@@ -1,7 +1,10 @@
 #define _GNU_SOURCE
 #include "ptrace_io.h"
 
+#include "nosco/procfs.h"
+
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -92,24 +95,14 @@ int pt_read_exact(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
+static ssize_t read_tracee(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return pt_read((pid_t)(intptr_t)ctx, addr, buf, len);
+}
+
 int pt_read_string(pid_t pid, uint64_t addr, char *buf, size_t cap)
 {
-	size_t done = 0;
-	while (done + 1 < cap) {
-		/* Read up to the next page boundary at most. */
-		size_t chunk = 4096 - ((addr + done) & 4095);
-		if (chunk > cap - 1 - done)
-			chunk = cap - 1 - done;
-		ssize_t n = pt_read(pid, addr + done, buf + done, chunk);
-		if (n <= 0)
-			break;
-		char *nul = memchr(buf + done, 0, (size_t)n);
-		if (nul)
-			return 0;
-		done += (size_t)n;
-	}
-	buf[done] = 0;
-	return done ? 0 : -EFAULT;
+	return nt_read_string(read_tracee, (void *)(intptr_t)pid, addr, buf, cap);
 }
 
 int pt_write(pid_t pid, uint64_t addr, const void *buf, size_t len)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "nosco/procfs.h"
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "allocs.h"
@@ -28,10 +29,16 @@
 #include "engine_common.h"
 
 static volatile sig_atomic_t stop_requested;
+static char abort_reason[256]; /* nt_request_abort()'s, until the loop takes it */
 
 void nt_request_stop(void)
 {
 	stop_requested = 1;
+}
+
+void nt_request_abort(const char *why)
+{
+	snprintf(abort_reason, sizeof(abort_reason), "%s", why && *why ? why : "aborted");
 }
 
 void nt_options_init(nt_options *o)
@@ -257,6 +264,8 @@ static bool take_early(struct loop *l, pid_t tid)
 	return false;
 }
 
+enum { MAX_ARGV_BYTES = 1 << 20 }; /* of /proc/PID/cmdline read */
+
 /* What /proc says pid runs: its executable (into exe) and its argv (a
  * NULL-terminated array in one allocation, or NULL). */
 static char **proc_program(pid_t pid, char *exe, size_t exe_len)
@@ -265,29 +274,7 @@ static char **proc_program(pid_t pid, char *exe, size_t exe_len)
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	ssize_t n = readlink(path, exe, exe_len - 1);
 	exe[n > 0 ? n : 0] = 0;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	char buf[8192];
-	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[len] = 0;
-	size_t argc = 0;
-	for (size_t i = 0; i < len; i++)
-		argc += buf[i] == 0;
-	if (len && buf[len - 1] != 0)
-		argc++; /* cut short: the last one has no NUL */
-	char **argv = malloc((argc + 1) * sizeof(char *) + len + 1);
-	if (!argv)
-		return NULL;
-	char *text = (char *)(argv + argc + 1);
-	memcpy(text, buf, len + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < len && k < argc; i += strlen(text + i) + 1)
-		argv[k++] = text + i;
-	argv[k] = NULL;
-	return argv;
+	return nt_proc_nul_list(pid, "cmdline", MAX_ARGV_BYTES);
 }
 
 static void announce_process(session *s, process *p)
@@ -587,16 +574,7 @@ static bool all_held(const session *s)
  * an int3 that happened as our PTRACE_INTERRUPT stopped it. */
 static bool sigtrap_pending(pid_t tid)
 {
-	char path[64], line[128];
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	FILE *f = fopen(path, "re");
-	unsigned long long mask = 0;
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "SigPnd: %llx", &mask) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return mask & (1ULL << (SIGTRAP - 1));
+	return nt_proc_status_mask(tid, "SigPnd") & (1ULL << (SIGTRAP - 1));
 }
 
 /* Every live thread is stopped: put the original bytes back under our
@@ -664,6 +642,10 @@ static void run_loop(struct loop *l)
 	session *s = l->s;
 	bool killed = false;
 	while (threads_alive(s)) {
+		if (abort_reason[0]) {
+			session_fail(s, "%s", abort_reason);
+			abort_reason[0] = 0;
+		}
 		if (!killed && (stop_requested || s->error[0])) {
 			if (s->attached)
 				start_detach(s);
@@ -759,6 +741,7 @@ static int session_open(session *s, const nt_options *opts, const nt_handler *ha
 	*s = (session){ .opts = *opts, .h = handler, .cpu = -1 };
 	s->engine = opts->engine == NT_ENGINE_BLOCK ? &engine_block : &engine_step;
 	stop_requested = 0;
+	abort_reason[0] = 0;
 	s->scope_binary_seen = calloc(opts->n_scopes + 1, sizeof(bool));
 	s->scope_found = calloc(opts->n_scopes + 1, sizeof(bool));
 	if (!s->scope_binary_seen || !s->scope_found || rec_init(s) < 0) {

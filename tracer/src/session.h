@@ -96,6 +96,8 @@ typedef struct thread {
 	bool regs_dirty;        /* t->regs changed by an engine: write back */
 	bool at_bp;             /* TM_FREE: rip was set back onto our int3 */
 	bool in_syscall;        /* block engine: between syscall entry and exit */
+	uint64_t restart_addr;  /* block engine: the syscall instruction whose
+				 * exit said the kernel may restart it */
 	struct sblock *cur;     /* block engine: the run it was let go on */
 	uint32_t emulated;      /* block engine: transfers emulated in a row */
 	dec_insn *stepping;     /* step engine: instruction being stepped */

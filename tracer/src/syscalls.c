@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nosco/procfs.h"
 #include "ptrace_io.h"
 #include "recorder.h"
 #include "syscall_names.h"
@@ -145,33 +146,6 @@ static bool fd_target(pid_t tid, int64_t fd, char *out, size_t len)
 	return true;
 }
 
-/* dir + "/" + rel, without "." components or doubled slashes (".." is
- * kept: lexically removing it would be wrong through a symlink). */
-static void join(const char *dir, const char *rel, char *out, size_t len)
-{
-	char tmp[2 * PATH_MAX + 2];
-	snprintf(tmp, sizeof(tmp), "%s/%s", dir, rel);
-	size_t o = 0;
-	for (const char *p = tmp; *p && o + 1 < len;) {
-		if (*p == '/') {
-			while (*p == '/')
-				p++;
-			if (p[0] == '.' && (p[1] == '/' || p[1] == 0)) {
-				p++;
-				continue;
-			}
-			out[o++] = '/';
-			continue;
-		}
-		out[o++] = *p++;
-	}
-	if (o > 1 && out[o - 1] == '/')
-		o--;
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = 0;
-}
-
 /* The path args[i] (K_PATH) or args[i + 1] relative to dirfd args[i]
  * (K_AT), absolute; false when unreadable. */
 static bool decode_path(pid_t tid, const uint64_t *args, uint8_t kind, uint8_t i, char *out,
@@ -182,7 +156,7 @@ static bool decode_path(pid_t tid, const uint64_t *args, uint8_t kind, uint8_t i
 	if (!addr || pt_read_string(tid, addr, rel, sizeof(rel)) < 0)
 		return false;
 	if (rel[0] == '/') {
-		join("", rel + 1, out, len);
+		nt_path_join("", rel + 1, out, len);
 		return true;
 	}
 	int64_t dirfd = kind == K_AT ? (int32_t)args[i] : AT_FDCWD;
@@ -193,7 +167,7 @@ static bool decode_path(pid_t tid, const uint64_t *args, uint8_t kind, uint8_t i
 		snprintf(out, len, "%s", dir);
 		return true;
 	}
-	join(dir, rel, out, len);
+	nt_path_join(dir, rel, out, len);
 	return true;
 }
 

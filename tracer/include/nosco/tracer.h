@@ -284,4 +284,9 @@ int nt_attach(pid_t pid, const nt_options *opts, const nt_handler *handler, nt_r
  * or a running nt_attach() to let the process go and end. */
 void nt_request_stop(void);
 
+/* Like nt_request_stop(), but the tracing ends as failed (NT_END_ERROR,
+ * result->error = why): the handler cannot keep what it is given (its
+ * disk is full). Call it from a callback, on the tracer's thread. */
+void nt_request_abort(const char *why);
+
 #endif
