@@ -196,8 +196,10 @@ class Trace:
         df["binary"] = df["binary"].fillna("?")
         if binary is not None:
             df = df[df["binary"] == binary]
+        if df.empty:
+            return df.astype({c: "int64" for c in ("calls", "exclusive", "inclusive")})
         df = (df.groupby(["function", "binary"], as_index=False, sort=False)
-                .sum(numeric_only=True))
+                [["calls", "exclusive", "inclusive"]].sum())
         df = df.sort_values([by, "calls", "function"], ascending=[False, False, True],
                             kind="mergesort").reset_index(drop=True)
         return df.head(limit) if limit else df
@@ -342,19 +344,30 @@ class Trace:
             FROM x GROUP BY bpath, bid, foff, function
             ORDER BY binary, bytes DESC, function""", {"bin": binary})
 
+    def executable(self):
+        """The file name of the program's executable (the `exe` binary of
+        process 1), or None."""
+        row = self.conn.execute("""
+            SELECT name FROM binaries WHERE kind = 'exe' ORDER BY process_id = 1 DESC, id
+            LIMIT 1""").fetchone()
+        return row[0] if row else None
+
     def default_function(self):
-        """A function worth looking at first: the one of the executable
-        (binaries.kind = 'exe') with the most instructions executed in its
-        own calls, among those with source line information; None if there
-        is none."""
+        """A function worth looking at first: the one that executed the most
+        instructions in its own calls, preferring functions of the executable
+        (binaries.kind = 'exe') and, among them, those with source line
+        information. None if no call of a known function was recorded
+        (e.g. a trace made with --syscalls-only)."""
         row = self.conn.execute("""
             SELECT f.name FROM calls c
             JOIN functions f ON f.id = c.function_id
             JOIN binaries b ON b.id = f.binary_id
-            WHERE b.kind = 'exe'
-              AND EXISTS (SELECT 1 FROM instructions i
-                           WHERE i.function_id = f.id AND i.line IS NOT NULL)
-            GROUP BY f.name ORDER BY sum(c.instructions) DESC, f.name LIMIT 1""").fetchone()
+            GROUP BY f.name
+            ORDER BY max(b.kind = 'exe') DESC,
+                     max(EXISTS (SELECT 1 FROM instructions i
+                                  WHERE i.function_id = f.id AND i.line IS NOT NULL)) DESC,
+                     sum(c.instructions) DESC, f.name
+            LIMIT 1""").fetchone()
         return row[0] if row else None
 
     # -- syscalls and files --------------------------------------------------
