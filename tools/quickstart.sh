@@ -1,6 +1,7 @@
 #!/bin/bash
 # quickstart.sh demo|test|deps
 #   deps  install the Debian 12 packages nosco-sql builds, tests and runs with
+#         (and the Python ones the notebook tests use, for /usr/bin/python3)
 #   demo  deps, a release build, then trace a sample and summarize the trace
 #   test  deps, the developer build (-Werror) and the whole test suite, then
 #         the ASan+UBSan build and the whole test suite again
@@ -11,7 +12,9 @@ cd "$(dirname "$0")/.."
 deps() {
 	local pkgs=(gcc g++ make cmake pkg-config libsqlite3-dev libcapstone-dev libdw-dev
 		libelf-dev libreadline-dev sqlite3 tmux time util-linux mount procps clang
-		libclang-rt-14-dev strace)
+		libclang-rt-14-dev strace
+		python3 python3-pandas python3-matplotlib python3-nbformat jupyter-nbconvert
+		python3-ipykernel)
 	local missing=()
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
