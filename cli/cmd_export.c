@@ -33,6 +33,9 @@ static const char export_usage[] =
 	"  --time seq          chrome: time is the instruction sequence, 1 instruction\n"
 	"                      = 1 us (the default; traces hold no measured time per\n"
 	"                      call, so 'measured' is refused)\n"
+	"  --no-args           chrome: no args (call id, own instructions) on events;\n"
+	"                      speedscope adds args to frame names, so its merged\n"
+	"                      views need this\n"
 	"  --weight instructions|calls\n"
 	"                      folded: COUNT is the instructions executed in the\n"
 	"                      stack's innermost calls themselves (default), or the\n"
@@ -106,7 +109,7 @@ int cmd_export(int argc, char **argv)
 {
 	const char *path = NULL, *format = NULL, *output = NULL, *time = NULL, *weight = NULL;
 	const char *call = NULL;
-	bool force = false;
+	bool force = false, no_args = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **value = NULL;
@@ -115,6 +118,9 @@ int cmd_export(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
 			force = true;
+			continue;
+		} else if (!strcmp(a, "--no-args")) {
+			no_args = true;
 			continue;
 		} else if (!strcmp(a, "--format")) {
 			value = &format;
@@ -172,6 +178,11 @@ int cmd_export(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (no_args && !chrome) {
+		fprintf(stderr, "nosco-sql export: --no-args is for --format chrome\n");
+		return 2;
+	}
+	o.no_args = no_args;
 	if (weight) {
 		if (chrome) {
 			fprintf(stderr, "nosco-sql export: --weight is for --format folded\n");

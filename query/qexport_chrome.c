@@ -117,10 +117,13 @@ int qexport_chrome(sqlite3 *db, FILE *out, const qexport_opts *o, char *err, siz
 		qx_json_string(out, call.name);
 		fputs(",\"cat\":", out);
 		qx_json_string(out, call.kind);
-		fprintf(out,
-			",\"ph\":\"X\",\"ts\":%lld,\"dur\":%lld,\"pid\":%lld,\"tid\":%lld,"
-			"\"args\":{\"call\":%lld,\"instructions\":%lld}}",
-			call.entry_seq, dur, call.pid, call.tid, call.id, call.instructions);
+		fprintf(out, ",\"ph\":\"X\",\"ts\":%lld,\"dur\":%lld,\"pid\":%lld,\"tid\":%lld",
+			call.entry_seq, dur, call.pid, call.tid);
+		if (o->no_args)
+			fputs("}", out);
+		else
+			fprintf(out, ",\"args\":{\"call\":%lld,\"instructions\":%lld}}", call.id,
+				call.instructions);
 	}
 	qx_close(&c);
 	if (rc < 0)

@@ -4,7 +4,8 @@
  *           ("X") event per call, on its process and thread, for the
  *           Perfetto UI, chrome://tracing and speedscope. Time is the
  *           instruction clock: ts = entry_seq, dur = exit_seq - entry_seq
- *           (1 instruction = 1 us).
+ *           (1 instruction = 1 us); args: the call id and its own
+ *           instructions.
  *   folded  folded stacks ("a;b;c COUNT" lines), for flamegraph.pl and
  *           speedscope: per distinct call stack, the instructions executed
  *           in its innermost call itself, or the number of such calls.
@@ -17,6 +18,7 @@
 #define NOSCO_QEXPORT_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sqlite3.h>
@@ -29,6 +31,7 @@ typedef enum qexport_weight {
 typedef struct qexport_opts {
 	long long call_id;    /* > 0: only this call and the calls under it */
 	qexport_weight weight;
+	bool no_args;         /* chrome: no "args" (call id, instructions) */
 	/* Set (by a signal handler) to stop early; may be NULL. */
 	volatile sig_atomic_t *stop;
 } qexport_opts;
