@@ -150,8 +150,7 @@ void qx_close(qx_cursor *c)
 	c->st = NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t qx_utf8_len(const unsigned char *s)
+size_t qx_utf8_len(const unsigned char *s)
 {
 	unsigned char b = s[0];
 	unsigned char lo = 0x80, hi = 0xbf;

@@ -39,6 +39,10 @@ int qx_next(qx_cursor *c, qx_call *call, char *err, size_t errlen);
 
 void qx_close(qx_cursor *c);
 
+/* Length of the valid UTF-8 sequence (of 2 to 4 bytes) at s, or 0 when the
+ * bytes there are not one. */
+size_t qx_utf8_len(const unsigned char *s);
+
 /* Writes s as a JSON string (quoted); bytes that are not valid UTF-8
  * become U+FFFD, so the output is always valid JSON. */
 void qx_json_string(FILE *out, const char *s);

@@ -84,14 +84,30 @@ static uint64_t hash_text(const char *s)
 }
 
 /* A name as folded lines can hold it: ';' separates frames and a line
- * break ends the line, so those and other control characters become '_'. */
-static void fold_clean(char *dst, const char *src, size_t len)
+ * break ends the line, so those and other control characters become '_';
+ * bytes that are not UTF-8 become U+FFFD (viewers read UTF-8). dst has
+ * room for 3 * strlen(src) + 1 bytes. Returns the length written. */
+static size_t fold_clean(char *dst, const char *src)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char b = (unsigned char)src[i];
-		dst[i] = b == ';' || b < 0x20 || b == 0x7f ? '_' : (char)b;
+	const unsigned char *s = (const unsigned char *)src;
+	size_t n = 0;
+	while (*s) {
+		unsigned char b = *s;
+		size_t k = b >= 0x80 ? qx_utf8_len(s) : 1;
+		if (b < 0x80) {
+			dst[n++] = b == ';' || b < 0x20 || b == 0x7f ? '_' : (char)b;
+		} else if (k) {
+			memcpy(dst + n, s, k);
+			n += k;
+			s += k - 1;
+		} else {
+			memcpy(dst + n, "\xef\xbf\xbd", 3);
+			n += 3;
+		}
+		s++;
 	}
-	dst[len] = 0;
+	dst[n] = 0;
+	return n;
 }
 
 /* Rebuilds an open-addressing table of cap slots from scratch. key(i) gives
@@ -139,11 +155,11 @@ static uint64_t thread_key(folded *f, size_t i)
 /* The index of name (interned). Returns 0 or -1 when out of memory. */
 static int intern(folded *f, const char *raw, uint32_t *out)
 {
-	size_t len = strlen(raw);
-	if (grow(&f->text, &f->text_cap, f->text_len + len + 1, 1) < 0)
+	size_t raw_len = strlen(raw);
+	if (grow(&f->text, &f->text_cap, f->text_len + 3 * raw_len + 1, 1) < 0)
 		return -1;
 	char *s = f->text + f->text_len; /* cleaned here, kept if new */
-	fold_clean(s, raw, len);
+	size_t len = fold_clean(s, raw);
 	uint64_t h = hash_text(s);
 	if (f->name_index_cap) {
 		for (size_t i = h & (f->name_index_cap - 1); f->name_index[i];
