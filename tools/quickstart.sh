@@ -1,6 +1,7 @@
 #!/bin/bash
 # quickstart.sh demo|test|deps
-#   deps  install the Debian 12 packages nosco-sql builds, tests and runs with
+#   deps  install the Debian 12 packages nosco-sql builds, tests and runs with,
+#         and the export tests' viewer (speedscope, npm) under build/viewers
 #   demo  deps, a release build, then trace a sample and summarize the trace
 #   test  deps, the developer build (-Werror) and the whole test suite, then
 #         the ASan+UBSan build and the whole test suite again
@@ -10,8 +11,11 @@ cd "$(dirname "$0")/.."
 
 deps() {
 	local pkgs=(gcc g++ make cmake pkg-config libsqlite3-dev libcapstone-dev libdw-dev
-		libelf-dev libreadline-dev sqlite3 tmux time util-linux clang strace)
+		libelf-dev libreadline-dev sqlite3 tmux time util-linux clang strace chromium)
 	local missing=()
+	# npm fetches the export tests' viewer (speedscope); a Node.js from
+	# elsewhere may bring its own npm, which Debian's would conflict with.
+	command -v npm >/dev/null || pkgs+=(npm)
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 	done
@@ -21,6 +25,14 @@ deps() {
 		[ "$(id -u)" = 0 ] || sudo=sudo
 		$sudo apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+	# speedscope, the viewer tests/export/viewer.sh loads the exports in.
+	local viewers=build/viewers speedscope=speedscope@1.25.0
+	if [ ! -f "$viewers/node_modules/speedscope/dist/release/index.html" ]; then
+		echo "quickstart: installing $speedscope into $viewers (npm)"
+		mkdir -p "$viewers"
+		npm install --prefix "$viewers" --no-audit --no-fund --ignore-scripts --loglevel=error \
+			"$speedscope" >/dev/null
 	fi
 }
 
