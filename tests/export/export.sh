@@ -3,7 +3,7 @@
 # the samples, checked against facts fixed by the samples' source (fib(10)
 # makes 177 calls to fib, 1, 2, 4, ... of them at each recursion depth; the
 # threads sample has 4 threads whose workers call work_item 10, 20 and 30
-# times) and against the trace's own tables; bad input and output files.
+# times; forker calls fib(10) before and after a fork) and against the trace's own tables; bad input and output files.
 #   export.sh NOSCO SAMPLES TRACES SRCDIR STEPCOUNT CASE
 NOSCO=$1 SAMPLES=$2 TRACES=$3 SRC=$4 STEPCOUNT=$5 CASE=$6
 HERE=$(dirname "$0")
@@ -101,6 +101,20 @@ chrome_threads)
 	check "thread tids are the trace's" \
 		"$(sql "$db" "SELECT group_concat(tid, ' ') FROM (SELECT tid FROM threads ORDER BY id)")" \
 		"$(grep '"thread_sort_index"' "$work/t.json" | sed 's/.*"tid":\([0-9]*\).*/\1/' | tr '\n' ' ' | sed 's/ $//')"
+	;;
+chrome_processes)
+	# forker: fib(10) in the parent, a fork, fib(10) in the child.
+	db=$(trace_sample forker) || exit $?
+	"$NOSCO" export "$db" --format chrome -o "$work/p.json"
+	check "export status" 0 $?
+	$PY "$HERE/chrome_check.py" "$work/p.json" fib >"$work/facts"
+	fact() { sed -n "s/^$1=//p" "$work/facts"; }
+	check "2 processes named, 2 threads" "2 2" "$(fact processes) $(fact threads)"
+	check "177 fib events on each process's thread" "177,177" "$(fact fn_per_thread)"
+	check "events nest on every thread" yes "$(fact nested)"
+	check "pids are the trace's" \
+		"$(sql "$db" "SELECT group_concat(pid, ' ') FROM (SELECT pid FROM processes ORDER BY id)")" \
+		"$(grep '"process_sort_index"' "$work/p.json" | sed 's/.*"pid":\([0-9]*\).*/\1/' | tr '\n' ' ' | sed 's/ $//')"
 	;;
 folded_fib)
 	db=$(trace_sample fib) || exit $?
