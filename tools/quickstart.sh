@@ -26,7 +26,8 @@ deps() {
 		$sudo apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 	fi
-	# speedscope, the viewer tests/export/viewer.sh loads the exports in.
+	# speedscope, the viewer tests/export/viewer.sh loads the exports in (the
+	# same version as its SPEEDSCOPE_VERSION).
 	local viewers=build/viewers speedscope=speedscope@1.25.0
 	if [ ! -f "$viewers/node_modules/speedscope/dist/release/index.html" ]; then
 		echo "quickstart: installing $speedscope into $viewers (npm)"

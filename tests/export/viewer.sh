@@ -15,7 +15,7 @@
 NOSCO=$1 SAMPLES=$2 TRACES=$3 SRC=$4 STEPCOUNT=$5 VIEWERS=$6 FORMAT=$7
 HERE=$(dirname "$0")
 . "$HERE/../query/lib.sh"
-SPEEDSCOPE_VERSION=1.25.0
+SPEEDSCOPE_VERSION=1.25.0 # tools/quickstart.sh deps installs the same
 PY=/usr/bin/python3
 [ -x $PY ] || skip "needs /usr/bin/python3 (Debian's python3)"
 chromium=$(command -v chromium || command -v chromium-browser) ||
