@@ -7,5 +7,6 @@ int cmd_run(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_repl(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "attach", cmd_attach, "attach PID              trace a running process until Ctrl-C, then let it go" },
 	{ "query", cmd_query, "query FILE NAME [ARGS]  run a canned query (or -e SQL) on a trace" },
 	{ "repl", cmd_repl, "repl FILE               interactive SQL on a trace (also: nosco-sql FILE)" },
+	{ "export", cmd_export, "export FILE --format F  the calls as Chrome trace JSON or folded stacks" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,276 @@
+/* nosco-sql export FILE --format chrome|folded: a trace's calls for the
+ * viewers people already use. The work is query/qexport*.c; here are the
+ * options and the output file, written beside its final name and renamed
+ * over it only when complete, so a failure leaves no partial file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "nosco/qdb.h"
+#include "nosco/qexport.h"
+
+static const char export_usage[] =
+	"usage: nosco-sql export FILE --format chrome|folded [OPTIONS]\n"
+	"\n"
+	"Writes the calls of the trace FILE for other viewers.\n"
+	"\n"
+	"  --format chrome     Chrome trace-event JSON: one complete event per call on\n"
+	"                      its process and thread (Perfetto UI, chrome://tracing,\n"
+	"                      speedscope)\n"
+	"  --format folded     folded stacks 'a;b;c COUNT', one line per distinct stack\n"
+	"                      (flamegraph.pl, speedscope)\n"
+	"  -o, --output OUT    write OUT (default, or '-': standard output)\n"
+	"  -f, --force         replace OUT if it exists\n"
+	"  --call ID           only call ID and the calls under it\n"
+	"  --time seq          chrome: time is the instruction sequence, 1 instruction\n"
+	"                      = 1 us (the default; traces hold no measured time per\n"
+	"                      call, so 'measured' is refused)\n"
+	"  --no-args           chrome: no args (call id, own instructions) on events;\n"
+	"                      speedscope adds args to frame names, so its merged\n"
+	"                      views need this\n"
+	"  --weight instructions|calls\n"
+	"                      folded: COUNT is the instructions executed in the\n"
+	"                      stack's innermost calls themselves (default), or the\n"
+	"                      number of those calls\n"
+	"  -h, --help          show this help\n";
+
+static volatile sig_atomic_t export_signal;
+
+static void export_on_signal(int sig)
+{
+	export_signal = sig;
+}
+
+/* Parses a call id: decimal digits, > 0. */
+static int parse_call_id(const char *s, long long *id)
+{
+	if (!*s || strlen(s) > 18)
+		return -1;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	*id = strtoll(s, NULL, 10);
+	return *id > 0 ? 0 : -1;
+}
+
+/* Whether the file at path starts like a SQLite database. */
+static bool looks_like_sqlite(const char *path)
+{
+	char h[16] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, h, sizeof(h));
+	close(fd);
+	return n == (ssize_t)sizeof(h) && !memcmp(h, "SQLite format 3", 16);
+}
+
+/* Refuses an output that must not be written: a directory, the trace
+ * itself, a SQLite file (a trace, surely), or an existing file without
+ * --force. */
+static int check_output(const char *out, const char *trace, bool force)
+{
+	struct stat st, tst;
+	if (stat(out, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "nosco-sql: %s: %s\n", out, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "nosco-sql: %s: is a directory (use -o FILE)\n", out);
+		return -1;
+	}
+	if (stat(trace, &tst) == 0 && st.st_dev == tst.st_dev && st.st_ino == tst.st_ino) {
+		fprintf(stderr, "nosco-sql: %s is the trace being exported: not overwriting it\n", out);
+		return -1;
+	}
+	if (looks_like_sqlite(out)) {
+		fprintf(stderr, "nosco-sql: %s is a SQLite database: not overwriting it with an export\n",
+			out);
+		return -1;
+	}
+	if (!force) {
+		fprintf(stderr, "nosco-sql: %s exists (use --force to replace it)\n", out);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	const char *path = NULL, *format = NULL, *output = NULL, *time = NULL, *weight = NULL;
+	const char *call = NULL;
+	bool force = false, no_args = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **value = NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(export_usage, stdout);
+			return 0;
+		} else if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
+			force = true;
+			continue;
+		} else if (!strcmp(a, "--no-args")) {
+			no_args = true;
+			continue;
+		} else if (!strcmp(a, "--format")) {
+			value = &format;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			value = &output;
+		} else if (!strcmp(a, "--time")) {
+			value = &time;
+		} else if (!strcmp(a, "--weight")) {
+			value = &weight;
+		} else if (!strcmp(a, "--call")) {
+			value = &call;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "nosco-sql export: unknown option '%s' (see 'nosco-sql export --help')\n",
+				a);
+			return 2;
+		} else if (!path) {
+			path = a;
+			continue;
+		} else {
+			fprintf(stderr, "nosco-sql export: unexpected argument '%s'\n", a);
+			return 2;
+		}
+		if (++i == argc) {
+			fprintf(stderr, "nosco-sql export: %s needs a value\n", a);
+			return 2;
+		}
+		*value = argv[i];
+	}
+	if (!path) {
+		fputs(export_usage, stderr);
+		return 2;
+	}
+	if (!format) {
+		fprintf(stderr, "nosco-sql export: missing --format (chrome or folded)\n");
+		return 2;
+	}
+	bool chrome = !strcmp(format, "chrome");
+	if (!chrome && strcmp(format, "folded")) {
+		fprintf(stderr, "nosco-sql export: unknown format '%s' (chrome or folded)\n", format);
+		return 2;
+	}
+	qexport_opts o = { .weight = QEXPORT_INSTRUCTIONS, .stop = &export_signal };
+	if (time) {
+		if (!chrome) {
+			fprintf(stderr, "nosco-sql export: --time is for --format chrome\n");
+			return 2;
+		}
+		if (!strcmp(time, "measured")) {
+			fprintf(stderr, "nosco-sql export: --time measured: traces record no time per "
+					"call or instruction, only the instruction sequence (--time seq)\n");
+			return 2;
+		}
+		if (strcmp(time, "seq")) {
+			fprintf(stderr, "nosco-sql export: unknown clock '%s' (seq)\n", time);
+			return 2;
+		}
+	}
+	if (no_args && !chrome) {
+		fprintf(stderr, "nosco-sql export: --no-args is for --format chrome\n");
+		return 2;
+	}
+	o.no_args = no_args;
+	if (weight) {
+		if (chrome) {
+			fprintf(stderr, "nosco-sql export: --weight is for --format folded\n");
+			return 2;
+		}
+		if (!strcmp(weight, "calls"))
+			o.weight = QEXPORT_CALLS;
+		else if (strcmp(weight, "instructions")) {
+			fprintf(stderr, "nosco-sql export: unknown weight '%s' (instructions or calls)\n",
+				weight);
+			return 2;
+		}
+	}
+	if (call && parse_call_id(call, &o.call_id) < 0) {
+		fprintf(stderr, "nosco-sql export: --call %s: not a call id (a positive integer)\n", call);
+		return 2;
+	}
+	if (output && !strcmp(output, "-"))
+		output = NULL;
+	if (output && check_output(output, path, force) < 0)
+		return 1;
+
+	char err[512];
+	sqlite3 *db;
+	if (qdb_open(path, 0, &db, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nosco-sql: %s: %s\n", path, err);
+		return 1;
+	}
+	long long ncalls;
+	if (qexport_check(db, &o, &ncalls, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nosco-sql: %s: %s\n", path, err);
+		sqlite3_close(db);
+		return 1;
+	}
+	if (ncalls == 0)
+		fprintf(stderr, "nosco-sql: note: %s records no calls (traced with --syscalls-only or "
+				"--alloc-only?): the export is empty\n", path);
+
+	char tmp[PATH_MAX + 32] = "";
+	FILE *out = stdout;
+	if (output) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp-%d", output, (int)getpid());
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!out) {
+			fprintf(stderr, "nosco-sql: %s: cannot create it: %s\n", output, strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			sqlite3_close(db);
+			return 1;
+		}
+	}
+	static char buf[1 << 20];
+	setvbuf(out, buf, _IOFBF, sizeof(buf));
+	struct sigaction sa = { .sa_handler = export_on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	int rc = chrome ? qexport_chrome(db, out, &o, err, sizeof(err))
+			: qexport_folded(db, out, &o, err, sizeof(err));
+	sqlite3_close(db);
+	if (rc < 0)
+		fprintf(stderr, "nosco-sql: %s: export failed: %s\n", path, err);
+	int werr = 0;
+	errno = 0;
+	if (rc == 0 && (fflush(out) != 0 || ferror(out) || (output && fsync(fileno(out)) < 0)))
+		werr = errno ? errno : EIO;
+	if (output && fclose(out) != 0 && rc == 0 && !werr)
+		werr = errno ? errno : EIO;
+	if (werr) {
+		fprintf(stderr, "nosco-sql: %s: cannot write it: %s\n", output ? output : "standard output",
+			strerror(werr));
+		rc = -1;
+	}
+	if (output) {
+		if (rc == 0 && rename(tmp, output) < 0) {
+			fprintf(stderr, "nosco-sql: %s: cannot rename %s to it: %s\n", output, tmp,
+				strerror(errno));
+			rc = -1;
+		}
+		if (rc < 0)
+			unlink(tmp);
+	}
+	if (rc < 0)
+		return export_signal ? 128 + export_signal : 1;
+	return 0;
+}
