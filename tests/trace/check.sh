@@ -23,6 +23,8 @@
 #   stderr-lacks TEXT  ... and no line containing TEXT (the directive's
 #                    name may come from a variable: stderr-{v} TEXT)
 #   set NAME SQL     NAME = the result of SQL (one line) on the last trace
+#   stops-at-most SQL  the last run (made with --stats) stopped the program
+#                    at most as many times as the result of SQL on its trace
 #   canned COLS ARGS...  like query, for `nosco-sql query TRACE ARGS` (a
 #                    canned query) as CSV without headers, keeping the
 #                    comma-separated fields COLS (`cut -f` syntax, e.g.
@@ -165,6 +167,17 @@ process() { # FILE
 			fi
 			var[$name]=$got
 			echo "set  $name = $got" ;;
+		'stops-at-most '*)
+			checks=$((checks + 1))
+			expected=$(sql "$(subst "${line#stops-at-most }")")
+			got=$(sed -n 's/^nosco-sql: stats .*stops=\([0-9]*\).*/\1/p' "$work/stderr")
+			if ! [[ $expected =~ ^[0-9]+$ ]] || ! [[ $got =~ ^[0-9]+$ ]]; then
+				fail stops-at-most "no stop count (run with --stats?) or bound: '$got' '$expected'"
+			elif [ "$got" -le "$expected" ]; then
+				echo "ok   stops-at-most $expected ($got)"
+			else
+				fail stops-at-most "$got stops, expected at most $expected"
+			fi ;;
 		'include '*)
 			process "$(dirname "$f")/${line#include }" ;;
 		'canned '*)

@@ -4,10 +4,11 @@
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "ptrace_io.h"
 
-enum { CF = 1 << 0, PF = 1 << 2, ZF = 1 << 6, SF = 1 << 7, OF = 1 << 11 };
+enum { CF = 1 << 0, PF = 1 << 2, AF = 1 << 4, ZF = 1 << 6, SF = 1 << 7, OF = 1 << 11 };
 
 bool emu_can(const dec_insn *in)
 {
@@ -181,6 +182,118 @@ int emu_apply(pid_t pid, const dec_insn *in, struct user_regs_struct *regs)
 	}
 }
 
+/* The general register numbered n (0 rax ... 15 r15) in instruction
+ * encodings. */
+static unsigned long long *gpr(struct user_regs_struct *regs, unsigned n)
+{
+	switch (n) {
+	case 0: return &regs->rax;
+	case 1: return &regs->rcx;
+	case 2: return &regs->rdx;
+	case 3: return &regs->rbx;
+	case 4: return &regs->rsp;
+	case 5: return &regs->rbp;
+	case 6: return &regs->rsi;
+	case 7: return &regs->rdi;
+	case 8: return &regs->r8;
+	case 9: return &regs->r9;
+	case 10: return &regs->r10;
+	case 11: return &regs->r11;
+	case 12: return &regs->r12;
+	case 13: return &regs->r13;
+	case 14: return &regs->r14;
+	default: return &regs->r15;
+	}
+}
+
+/* Sets the status flags of a result res of `bits` bits: SF, ZF, PF from
+ * it, CF/OF/AF as given (a logical operation clears them; AF is undefined
+ * for those, and cleared as the CPUs we run on do). */
+static void set_flags(struct user_regs_struct *regs, uint64_t res, unsigned bits, bool cf,
+		      bool of, bool af)
+{
+	uint64_t fl = regs->eflags & ~(uint64_t)(CF | PF | AF | ZF | SF | OF);
+	if (cf)
+		fl |= CF;
+	if (of)
+		fl |= OF;
+	if (af)
+		fl |= AF;
+	if (!res)
+		fl |= ZF;
+	if ((res >> (bits - 1)) & 1)
+		fl |= SF;
+	if (!(__builtin_popcount((unsigned)(res & 0xff)) & 1))
+		fl |= PF;
+	regs->eflags = fl;
+}
+
+/* a - b on `bits` bits: the flags of sub and cmp; returns the result. */
+static uint64_t sub_flags(struct user_regs_struct *regs, uint64_t a, uint64_t b, unsigned bits)
+{
+	uint64_t mask = bits == 64 ? ~0ULL : (1ULL << bits) - 1;
+	a &= mask;
+	b &= mask;
+	uint64_t res = (a - b) & mask;
+	set_flags(regs, res, bits, a < b, (((a ^ b) & (a ^ res)) >> (bits - 1)) & 1,
+		  (a ^ b ^ res) & 0x10);
+	return res;
+}
+
+/* The register-only forms, and one memory form, of the instructions that
+ * start allocators and other library functions, decoded from their bytes:
+ *   [REX] 85 /r (mod 3)       test r32/r64, r32/r64
+ *   REX.W 89 /r, 8b /r (mod 3) mov r64, r64
+ *   REX.W 83 /5 /7 ib (mod 3)  sub, cmp r64, imm8
+ *   80 3d disp32 ib            cmp byte [rip + disp32], imm8
+ * Returns 0, or -EINVAL for anything else. */
+static int emu_alu(pid_t pid, const dec_insn *in, struct user_regs_struct *regs)
+{
+	const uint8_t *b = in->pub.bytes;
+	unsigned n = in->pub.size, rex = 0, i = 0;
+	if (n && (b[0] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (i + 2 > n)
+		return -EINVAL;
+	uint8_t op = b[i], modrm = b[i + 1];
+	unsigned mod = modrm >> 6;
+	unsigned reg = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
+	unsigned rm = (modrm & 7) | (rex & 1 ? 8 : 0);
+	bool wide = rex & 8;
+	uint64_t next = in->pub.addr + n;
+	if (op == 0x85 && mod == 3 && i + 2 == n) {
+		unsigned bits = wide ? 64 : 32;
+		uint64_t res = *gpr(regs, reg) & *gpr(regs, rm);
+		if (!wide)
+			res &= 0xffffffffULL;
+		set_flags(regs, res, bits, false, false, false);
+	} else if ((op == 0x89 || op == 0x8b) && mod == 3 && wide && i + 2 == n) {
+		if (op == 0x89)
+			*gpr(regs, rm) = *gpr(regs, reg);
+		else
+			*gpr(regs, reg) = *gpr(regs, rm);
+	} else if (op == 0x83 && mod == 3 && wide && i + 3 == n &&
+		   ((modrm >> 3) & 7) == 5) {
+		unsigned long long *dst = gpr(regs, rm);
+		*dst = sub_flags(regs, *dst, (uint64_t)(int64_t)(int8_t)b[i + 2], 64);
+	} else if (op == 0x83 && mod == 3 && wide && i + 3 == n &&
+		   ((modrm >> 3) & 7) == 7) {
+		sub_flags(regs, *gpr(regs, rm), (uint64_t)(int64_t)(int8_t)b[i + 2], 64);
+	} else if (op == 0x80 && !rex && modrm == 0x3d && n == 7) {
+		int32_t disp;
+		memcpy(&disp, b + 2, sizeof(disp));
+		uint8_t v;
+		int r = pt_read_exact(pid, next + (uint64_t)(int64_t)disp, &v, 1);
+		if (r < 0)
+			return r;
+		sub_flags(regs, v, b[6], 8);
+	} else {
+		return -EINVAL;
+	}
+	regs->rip = next;
+	return 0;
+}
+
 int emu_simple(pid_t pid, const dec_insn *in, struct user_regs_struct *regs)
 {
 	uint64_t next = in->pub.addr + in->pub.size;
@@ -202,6 +315,11 @@ int emu_simple(pid_t pid, const dec_insn *in, struct user_regs_struct *regs)
 		regs->rip = next;
 		return 0;
 	}
+	case X86_INS_TEST:
+	case X86_INS_MOV:
+	case X86_INS_SUB:
+	case X86_INS_CMP:
+		return emu_alu(pid, in, regs);
 	default:
 		return -EINVAL;
 	}

@@ -19,8 +19,10 @@ bool emu_can(const dec_insn *in);
 int emu_apply(pid_t pid, const dec_insn *in, struct user_regs_struct *regs);
 
 /* Emulates the few straight-line instructions that start functions
- * (endbr64, nop, push of a register), so a thread can get past an int3 on
- * one without lifting it (which would let other threads run past it).
+ * (endbr64, nop, push of a register, test/mov between registers, sub/cmp
+ * of a register and an 8-bit immediate, cmp of a RIP-relative byte), so a
+ * thread can get past an int3 on one without lifting it (which would let
+ * other threads run past it) and without a single step.
  * Returns 0, or -EINVAL when in is not one of them (or -errno). */
 int emu_simple(pid_t pid, const dec_insn *in, struct user_regs_struct *regs);
 

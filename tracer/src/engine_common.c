@@ -302,25 +302,71 @@ deliver:
 	return 0;
 }
 
+/* Whether an int3 at addr needs engine_free_stopped's dispatch (a scope
+ * entry, or the return a free thread waits for) rather than the checks
+ * engine_free_resume makes itself. */
+static bool needs_dispatch(session *s, thread *t, uint64_t addr)
+{
+	return addr == t->free_ret_addr || (s->opts.n_scopes && scope_at(t->proc, addr) >= 0);
+}
+
+/* t, running free, stopped on one of our int3s at its rip: handles it, and
+ * gets past it without a single step where it can, by emulating the
+ * instruction under it and those after it while they are simple
+ * (function prologues, and jmps: `operator delete` jumps through a PLT
+ * into `free`, whose int3 is handled on the way). Returns true when t is
+ * left on an int3 that it must single-step with the int3 lifted. */
+static bool pass_free_bp(session *s, thread *t, int sig)
+{
+	enum { MAX_EMULATED = 8 };
+	for (int n = 0;; n++) {
+		uint64_t rip = t->regs.rip;
+		bool at_bp = bp_is_set(t->proc->bps, rip);
+		if (at_bp) {
+			if (n && needs_dispatch(s, t, rip))
+				return false; /* run into it: it traps again */
+			if (rip == t->proc->r_brk)
+				ldr_on_brk(s, t);
+			if (s->opts.trace_alloc)
+				alloc_check(s, t);
+			at_bp = bp_is_set(t->proc->bps, rip); /* maybe removed */
+		}
+		if (sig || n == MAX_EMULATED || t->proc->exited)
+			return at_bp;
+		dec_insn *in = session_decode(t->proc, rip);
+		if (!in)
+			return at_bp;
+		struct user_regs_struct regs = t->regs;
+		int r = emu_simple(t->tid, in, &regs);
+		if (r == -EINVAL && in->flow == DEC_FLOW_JMP)
+			r = emu_apply(t->tid, in, &regs);
+		if (r < 0)
+			return at_bp;
+		t->regs = regs;
+		t->regs_dirty = true;
+	}
+}
+
 int engine_free_resume(session *s, thread *t, int sig)
 {
+	if (t->at_bp) {
+		t->at_bp = false;
+		if (pass_free_bp(s, t, sig)) {
+			/* Step the original instruction with the int3 lifted;
+			 * dispatch puts it back at the next stop. */
+			uint64_t rip = t->regs.rip;
+			int r = engine_flush_regs(t);
+			if (r < 0)
+				return r;
+			if (bp_lift(t->proc->bps, rip) == 0) {
+				t->reinsert_bp = rip;
+				return pt_singlestep(t->tid, sig);
+			}
+		}
+	}
 	int r = engine_flush_regs(t);
 	if (r < 0)
 		return r;
-	if (t->at_bp) {
-		t->at_bp = false;
-		uint64_t rip = t->regs.rip;
-		if (rip == t->proc->r_brk)
-			ldr_on_brk(s, t);
-		if (s->opts.trace_alloc)
-			alloc_check(s, t);
-		/* Step the original instruction with the int3 lifted; dispatch
-		 * puts it back at the next stop. */
-		if (bp_is_set(t->proc->bps, rip) && bp_lift(t->proc->bps, rip) == 0) {
-			t->reinsert_bp = rip;
-			return pt_singlestep(t->tid, sig);
-		}
-	}
 	if (s->opts.alloc_only && !s->opts.syscalls_only)
 		return pt_cont(t->tid, sig); /* no syscall stops: nothing to record */
 	return pt_syscall(t->tid, sig); /* syscall stops, to record them */
