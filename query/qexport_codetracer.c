@@ -76,7 +76,7 @@ typedef struct ct {
 	size_t n_runs, cap_runs;
 
 	long long *file_path; /* by source_files id: path id + 1, 0 = not yet */
-	long long n_files;
+	long long n_files, max_file;
 	struct ct_path *paths;
 	size_t n_paths, cap_paths;
 
@@ -139,11 +139,16 @@ static int ct_load_lines(ct *c)
 			       -1, &st, NULL) != SQLITE_OK)
 		return ct_fail_sql(c);
 	int rc;
+	long long max_file = c->max_file =
+		ct_max(c->db, "SELECT coalesce(max(id), 0) FROM main.source_files");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long id = sqlite3_column_int64(st, 0);
-		if (id > 0 && id < c->n_ins) {
-			c->ins_file[id] = (uint32_t)sqlite3_column_int64(st, 1);
-			c->ins_line[id] = (uint32_t)sqlite3_column_int64(st, 2);
+		long long file = sqlite3_column_int64(st, 1);
+		long long line = sqlite3_column_int64(st, 2);
+		/* (A file or line out of range, in a broken trace: no line.) */
+		if (id > 0 && id < c->n_ins && file > 0 && file <= max_file && line <= UINT32_MAX) {
+			c->ins_file[id] = (uint32_t)file;
+			c->ins_line[id] = (uint32_t)line;
 		}
 	}
 	sqlite3_finalize(st);
@@ -292,8 +297,9 @@ static int ct_function_place(ct *c, long long addr, long long *path_id, long lon
 	sqlite3_stmt *st = c->fn_line;
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, addr);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*path_id = ct_file_path(c, (uint32_t)sqlite3_column_int64(st, 0));
+	long long file = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (file > 0 && file <= c->max_file) {
+		*path_id = ct_file_path(c, (uint32_t)file);
 		*line = sqlite3_column_int64(st, 1);
 		sqlite3_reset(st);
 		return *path_id < 0 ? ct_oom(c) : 0;
@@ -483,7 +489,7 @@ static int ct_toplevel(ct *c)
 		file = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	long long path_id;
-	if (file > 0) {
+	if (file > 0 && file <= c->max_file) {
 		path_id = ct_file_path(c, (uint32_t)file);
 	} else {
 		char *prog = NULL;
@@ -873,8 +879,11 @@ static int ct_files(ct *c, int dirfd)
 		int fd = -1;
 		if (ct_mkdirs(dirfd, name) == 0)
 			fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-		if (fd < 0 && errno == EEXIST) {
-			/* The same file under two spellings (/a/./b and /a/b). */
+		if (fd < 0 && (errno == EEXIST || errno == ENOTDIR || errno == EISDIR ||
+			       errno == ENAMETOOLONG)) {
+			/* The same file under two spellings (/a/./b and /a/b), a
+			 * path under another's name (/a and /a/b), or too long. */
+			n_unsafe++;
 		} else if (fd < 0) {
 			snprintf(c->err, c->errlen, "cannot create %s: %s", name, strerror(errno));
 			ret = -1;
@@ -903,7 +912,7 @@ static int ct_files(ct *c, int dirfd)
 		fprintf(stderr, "nosco-sql: warning: codetracer: %u of %u source files left out of "
 				"files/", n_missing + n_unsafe, n_src);
 		if (n_unsafe)
-			fprintf(stderr, " (%u relative paths or with '..')", n_unsafe);
+			fprintf(stderr, " (%u relative, with '..' or not a file name here)", n_unsafe);
 		if (n_missing)
 			fprintf(stderr, " (%u neither embedded in the trace%s, e.g. ", n_missing,
 				c->o->embedded_only ? "" : " nor on this disk");
