@@ -35,15 +35,20 @@ read -r instr calls < <(sqlite3 -separator ' ' "$trace" \
 	"SELECT (SELECT instructions FROM trace), (SELECT count(*) FROM calls)")
 echo "trace: $trace: $instr instructions, $calls calls"
 
-names=("chrome" "chrome --no-args" "folded" "folded --weight calls")
+names=("chrome" "chrome --no-args" "folded" "folded --weight calls" "codetracer")
 opts=("--format chrome" "--format chrome --no-args" "--format folded"
-      "--format folded --weight calls")
+      "--format folded --weight calls" "--format codetracer")
 printf '%-24s %8s %12s %12s %8s\n' export "wall s" "peak RSS MB" "output MB" lines
 for k in "${!opts[@]}"; do
 	walls=() rss=0
+	# codetracer writes a directory: its size, and the lines of its trace.json.
+	out=$work/out size=$work/out lines=$work/out
+	if [[ ${opts[$k]} == *codetracer* ]]; then
+		out=$work/ct size=$work/ct lines=$work/ct/trace.json
+	fi
 	for ((i = 0; i < runs; i++)); do
 		# shellcheck disable=SC2086 # opts are words
-		/usr/bin/time -v -o "$work/time" "$nosco" export "$trace" ${opts[$k]} -o "$work/out" --force
+		/usr/bin/time -v -o "$work/time" "$nosco" export "$trace" ${opts[$k]} -o "$out" --force 2>/dev/null
 		w=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time" |
 			awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
 		r=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time")
@@ -51,6 +56,6 @@ for k in "${!opts[@]}"; do
 		[ "$r" -gt "$rss" ] && rss=$r
 	done
 	median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	awk -v n="${names[$k]}" -v w="$median" -v r="$rss" -v b="$(stat -c %s "$work/out")" \
-		-v l="$(wc -l <"$work/out")" 'BEGIN { printf "%-24s %8.2f %12.1f %12.1f %8d\n", n, w, r / 1024, b / 1048576, l }'
+	awk -v n="${names[$k]}" -v w="$median" -v r="$rss" -v b="$(du -sb "$size" | cut -f1)" \
+		-v l="$(wc -l <"$lines")" 'BEGIN { printf "%-24s %8.2f %12.1f %12.1f %8d\n", n, w, r / 1024, b / 1048576, l }'
 done

@@ -1,9 +1,12 @@
-/* nosco-sql export FILE --format chrome|folded: a trace's calls for the
+/* nosco-sql export FILE --format chrome|folded|codetracer: a trace for the
  * viewers people already use. The work is query/qexport*.c; here are the
- * options and the output file, written beside its final name and renamed
- * over it only when complete, so a failure leaves no partial file. */
+ * options and the output, written beside its final name (a file, or for
+ * codetracer a directory) and renamed over it only when complete, so a
+ * failure leaves no partial output. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -18,17 +21,23 @@
 #include "nosco/qexport.h"
 
 static const char export_usage[] =
-	"usage: nosco-sql export FILE --format chrome|folded [OPTIONS]\n"
+	"usage: nosco-sql export FILE --format chrome|folded|codetracer [OPTIONS]\n"
 	"\n"
-	"Writes the calls of the trace FILE for other viewers.\n"
+	"Writes the trace FILE for other viewers.\n"
 	"\n"
 	"  --format chrome     Chrome trace-event JSON: one complete event per call on\n"
 	"                      its process and thread (Perfetto UI, chrome://tracing,\n"
 	"                      speedscope)\n"
 	"  --format folded     folded stacks 'a;b;c COUNT', one line per distinct stack\n"
 	"                      (flamegraph.pl, speedscope)\n"
+	"  --format codetracer CodeTracer's runtime_tracing trace, a directory OUT\n"
+	"                      (-o required): trace.json (line steps, calls, returns,\n"
+	"                      threads), trace_metadata.json, trace_paths.json, files/\n"
 	"  -o, --output OUT    write OUT (default, or '-': standard output)\n"
-	"  -f, --force         replace OUT if it exists\n"
+	"  -f, --force         replace OUT if it exists (codetracer: only a directory\n"
+	"                      that holds a codetracer export)\n"
+	"  --embedded-only     codetracer: copy into files/ only the sources embedded in\n"
+	"                      the trace (run --embed-sources), never files from disk\n"
 	"  --call ID           only call ID and the calls under it\n"
 	"  --time seq          chrome: time is the instruction sequence, 1 instruction\n"
 	"                      = 1 us (the default; traces hold no measured time per\n"
@@ -105,11 +114,126 @@ static int check_output(const char *out, const char *trace, bool force)
 	return 0;
 }
 
+/* nftw callback: removes what it is given (children first). */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+/* rm -r of a directory this export made. */
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Whether dir/name is a regular file (not following a symlink). */
+static bool has_file(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Refuses a codetracer output directory that must not be written: a
+ * file, a non-empty directory without --force, and with --force one that
+ * is not a codetracer export (its files could be anyone's). *replace: it
+ * is a previous export to replace. */
+static int check_output_dir(const char *out, bool force, bool *replace)
+{
+	struct stat st;
+	*replace = false;
+	if (lstat(out, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "nosco-sql: %s: %s\n", out, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "nosco-sql: %s exists and is not a directory (--format codetracer "
+				"writes a directory)\n", out);
+		return -1;
+	}
+	DIR *d = opendir(out);
+	if (!d) {
+		fprintf(stderr, "nosco-sql: %s: %s\n", out, strerror(errno));
+		return -1;
+	}
+	bool empty = true;
+	for (struct dirent *e; (e = readdir(d));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = false;
+	closedir(d);
+	if (empty)
+		return 0;
+	if (!force) {
+		fprintf(stderr, "nosco-sql: %s exists and is not empty (use --force to replace a "
+				"previous codetracer export)\n", out);
+		return -1;
+	}
+	if (!has_file(out, "trace.json") || !has_file(out, "trace_metadata.json")) {
+		fprintf(stderr, "nosco-sql: %s is not a codetracer export (no trace.json and "
+				"trace_metadata.json): not replacing it\n", out);
+		return -1;
+	}
+	*replace = true;
+	return 0;
+}
+
+/* --format codetracer: the directory written as DIR.tmp-PID, then renamed
+ * to DIR (over an empty DIR, or in place of the previous export, which is
+ * then removed). Returns 0, or -1 after a message. */
+static int export_codetracer(sqlite3 *db, const char *trace, const char *out, bool replace,
+			     const qexport_opts *o)
+{
+	char tmp[PATH_MAX + 32], old[PATH_MAX + 32], err[PATH_MAX + 600];
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", out, (int)getpid());
+	snprintf(old, sizeof(old), "%s.old-%d", out, (int)getpid());
+	if (mkdir(tmp, 0777) < 0) {
+		fprintf(stderr, "nosco-sql: %s: cannot create it: %s\n", out, strerror(errno));
+		return -1;
+	}
+	int dirfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = dirfd < 0 ? -1 : qexport_codetracer(db, dirfd, o, err, sizeof(err));
+	if (dirfd < 0)
+		snprintf(err, sizeof(err), "%s: %s", tmp, strerror(errno));
+	if (rc == 0 && fsync(dirfd) < 0) {
+		snprintf(err, sizeof(err), "%s: %s", tmp, strerror(errno));
+		rc = -1;
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	if (rc < 0) {
+		fprintf(stderr, "nosco-sql: %s: export failed: %s\n", trace, err);
+		remove_tree(tmp);
+		return -1;
+	}
+	if (replace && rename(out, old) < 0) {
+		fprintf(stderr, "nosco-sql: %s: cannot move it aside: %s\n", out, strerror(errno));
+		remove_tree(tmp);
+		return -1;
+	}
+	if (rename(tmp, out) < 0) {
+		fprintf(stderr, "nosco-sql: %s: cannot rename %s to it: %s\n", out, tmp,
+			strerror(errno));
+		if (replace)
+			rename(old, out);
+		remove_tree(tmp);
+		return -1;
+	}
+	if (replace)
+		remove_tree(old);
+	return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	const char *path = NULL, *format = NULL, *output = NULL, *time = NULL, *weight = NULL;
 	const char *call = NULL;
-	bool force = false, no_args = false;
+	bool force = false, no_args = false, embedded_only = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **value = NULL;
@@ -121,6 +245,9 @@ int cmd_export(int argc, char **argv)
 			continue;
 		} else if (!strcmp(a, "--no-args")) {
 			no_args = true;
+			continue;
+		} else if (!strcmp(a, "--embedded-only")) {
+			embedded_only = true;
 			continue;
 		} else if (!strcmp(a, "--format")) {
 			value = &format;
@@ -154,12 +281,27 @@ int cmd_export(int argc, char **argv)
 		return 2;
 	}
 	if (!format) {
-		fprintf(stderr, "nosco-sql export: missing --format (chrome or folded)\n");
+		fprintf(stderr, "nosco-sql export: missing --format (chrome, folded or codetracer)\n");
 		return 2;
 	}
 	bool chrome = !strcmp(format, "chrome");
-	if (!chrome && strcmp(format, "folded")) {
-		fprintf(stderr, "nosco-sql export: unknown format '%s' (chrome or folded)\n", format);
+	bool codetracer = !strcmp(format, "codetracer");
+	if (!chrome && !codetracer && strcmp(format, "folded")) {
+		fprintf(stderr, "nosco-sql export: unknown format '%s' (chrome, folded or codetracer)\n",
+			format);
+		return 2;
+	}
+	if (codetracer && (!output || !strcmp(output, "-"))) {
+		fprintf(stderr, "nosco-sql export: --format codetracer writes a directory: give it "
+				"with -o DIR\n");
+		return 2;
+	}
+	if (codetracer && call) {
+		fprintf(stderr, "nosco-sql export: --call is for --format chrome and folded\n");
+		return 2;
+	}
+	if (embedded_only && !codetracer) {
+		fprintf(stderr, "nosco-sql export: --embedded-only is for --format codetracer\n");
 		return 2;
 	}
 	qexport_opts o = { .weight = QEXPORT_INSTRUCTIONS, .stop = &export_signal };
@@ -178,13 +320,14 @@ int cmd_export(int argc, char **argv)
 			return 2;
 		}
 	}
+	o.embedded_only = embedded_only;
 	if (no_args && !chrome) {
 		fprintf(stderr, "nosco-sql export: --no-args is for --format chrome\n");
 		return 2;
 	}
 	o.no_args = no_args;
 	if (weight) {
-		if (chrome) {
+		if (chrome || codetracer) {
 			fprintf(stderr, "nosco-sql export: --weight is for --format folded\n");
 			return 2;
 		}
@@ -202,7 +345,9 @@ int cmd_export(int argc, char **argv)
 	}
 	if (output && !strcmp(output, "-"))
 		output = NULL;
-	if (output && check_output(output, path, force) < 0)
+	bool replace = false;
+	if (codetracer ? check_output_dir(output, force, &replace) < 0
+		       : output && check_output(output, path, force) < 0)
 		return 1;
 
 	char err[512];
@@ -220,6 +365,16 @@ int cmd_export(int argc, char **argv)
 	if (ncalls == 0)
 		fprintf(stderr, "nosco-sql: note: %s records no calls (traced with --syscalls-only or "
 				"--alloc-only?): the export is empty\n", path);
+	struct sigaction sa = { .sa_handler = export_on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (codetracer) {
+		int r = export_codetracer(db, path, output, replace, &o);
+		sqlite3_close(db);
+		return r == 0 ? 0 : export_signal ? 128 + export_signal : 1;
+	}
 
 	char tmp[PATH_MAX + 32] = "";
 	FILE *out = stdout;
@@ -239,11 +394,6 @@ int cmd_export(int argc, char **argv)
 	}
 	static char buf[1 << 20];
 	setvbuf(out, buf, _IOFBF, sizeof(buf));
-	struct sigaction sa = { .sa_handler = export_on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 
 	int rc = chrome ? qexport_chrome(db, out, &o, err, sizeof(err))
 			: qexport_folded(db, out, &o, err, sizeof(err));

@@ -30,6 +30,8 @@ static const char run_usage[] =
 	"                      the trace can hold program data); e.g. 0640, 0644\n"
 	"  --record-env        record the program's environment in trace.env (not\n"
 	"                      recorded by default: it can hold secrets)\n"
+	"  --embed-sources     store the source files the trace's line information\n"
+	"                      names in the trace (table sources), read at its end\n"
 	"  --depth N           record instructions only in calls at depth <= N\n"
 	"                      (the thread's first function is depth 0)\n"
 	"  --trace SYMBOL[@BINARY][:DEPTH]\n"
@@ -235,7 +237,7 @@ enum { DEFAULT_BACKTRACE_DEPTH = 16 };
 /* What the command line asked for. */
 struct run_args {
 	const char *output;
-	bool force, stats, record_env;
+	bool force, stats, record_env, embed_sources;
 	unsigned mode;
 	const char *engine;
 	nt_options opts;
@@ -289,6 +291,9 @@ static int parse_args(int argc, char **argv, struct run_args *ra)
 		} else if (!strcmp(a, "--record-env")) {
 			takes_value = false;
 			ra->record_env = true;
+		} else if (!strcmp(a, "--embed-sources")) {
+			takes_value = false;
+			ra->embed_sources = true;
 		} else if (!value && (!strcmp(a, "-o") || !strcmp(a, "--output") ||
 				      !strcmp(a, "--depth") || !strcmp(a, "--trace") ||
 				      !strcmp(a, "--backtrace-depth") ||
@@ -404,17 +409,18 @@ static int trace_into(struct run_args *ra, char *path, const char *output, const
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = 0;
-	char options_json[320];
+	char options_json[360];
 	char depth[16] = "null";
 	if (opts->max_depth != UINT32_MAX)
 		snprintf(depth, sizeof(depth), "%u", opts->max_depth);
 	snprintf(options_json, sizeof(options_json),
 		 "{\"depth\":%s,\"pin\":%s,\"engine\":\"%s\",\"scopes\":%zu,\"follow\":%s,"
-		 "\"syscalls_only\":%s,\"trace_alloc\":%s,\"alloc_only\":%s,\"record_env\":%s}",
+		 "\"syscalls_only\":%s,\"trace_alloc\":%s,\"alloc_only\":%s,\"record_env\":%s,"
+		 "\"embed_sources\":%s}",
 		 depth, opts->pin_cpu ? "true" : "false", ra->engine, opts->n_scopes,
 		 opts->follow_forks ? "true" : "false", opts->syscalls_only ? "true" : "false",
 		 opts->trace_alloc ? "true" : "false", opts->alloc_only ? "true" : "false",
-		 ra->record_env ? "true" : "false");
+		 ra->record_env ? "true" : "false", ra->embed_sources ? "true" : "false");
 	/* Tracer and program on this CPU, the writer on the others. */
 	int cpu = ra->opts.pin_cpu ? sched_getcpu() : -1;
 	ra->opts.cpu = cpu;
@@ -430,7 +436,8 @@ static int trace_into(struct run_args *ra, char *path, const char *output, const
 	}
 	tw_run_info info = { .argv = (const char *const *)prog_argv, .cwd = cwd,
 			     .engine = ra->engine, .options_json = options_json,
-			     .avoid_cpu = cpu, .env = env, .mode = ra->mode };
+			     .avoid_cpu = cpu, .env = env, .mode = ra->mode,
+			     .embed_sources = ra->embed_sources };
 	char err[512];
 	tw_writer *w = tw_open(write_path, &info, err, sizeof(err));
 	free(env_list);

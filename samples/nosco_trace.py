@@ -304,17 +304,27 @@ class Trace:
             ORDER BY sf.path, fi.line""", {"fn": function, "bin": binary}
         ).rename(columns={"distinct_": "distinct"})
 
-    @staticmethod
-    def source_lines(path, first=None, last=None):
+    def source_lines(self, path, first=None, last=None):
         """The text of source file `path` as {line number: text}, lines
-        `first`..`last` (1-based, inclusive; default all), or None if the
-        file cannot be read here (the trace names the path it was built
-        from)."""
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                text = f.read().splitlines()
-        except OSError:
-            return None
+        `first`..`last` (1-based, inclusive; default all): from the trace
+        itself when it embeds that file (run --embed-sources), else from
+        the file at `path` on this machine; None if neither has it (the
+        trace names the path it was built from)."""
+        text = None
+        if self.has("source_lines") and self.has("sources"):
+            rows = self.conn.execute(
+                "SELECT CAST(l.text AS BLOB) FROM sources s JOIN source_lines l"
+                " ON l.file_id = s.file_id WHERE s.path = ? AND s.status = 'ok'"
+                " ORDER BY l.line", (path,)).fetchall()
+            if rows or self.conn.execute("SELECT 1 FROM sources WHERE path = ? AND"
+                                         " status = 'ok'", (path,)).fetchone():
+                text = [r[0].decode("utf-8", errors="replace") for r in rows]
+        if text is None:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    text = f.read().splitlines()
+            except OSError:
+                return None
         lo = max(1, first or 1)
         hi = min(len(text), last or len(text))
         return {n: text[n - 1] for n in range(lo, hi + 1)}

@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include "nosco/symbols.h"
+#include "source_file.h"
 
 /* Embedded from the .sql files of schema/ at build time. */
 extern const char nosco_sql_schema[];
 extern const char nosco_sql_views[];
 extern const char nosco_sql_indexes[];
+extern const char nosco_sql_sources[]; /* sources, source_lines: --embed-sources */
 extern const char nosco_query_views[]; /* the argument-less canned queries as q_* views */
 
 /* ---- events ---- */
@@ -290,6 +292,7 @@ struct tw_writer {
 	bool abort_sent;       /* (tracer side) nt_request_abort() called */
 	int lock_fd;           /* the trace file, flock'ed while it is written */
 	int reserve_fd;        /* space kept on the trace's file system, or -1 */
+	bool embed_sources;    /* store the source files at the end */
 };
 
 /* Disk space kept for ending a trace whose file system fills up: enough for
@@ -1342,6 +1345,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	w->path = strdup(path);
 	w->lock_fd = -1;
 	w->reserve_fd = -1;
+	w->embed_sources = info->embed_sources;
 	/* Create the file ourselves: O_EXCL never clobbers, 0600 keeps program
 	 * data private. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -1618,6 +1622,132 @@ static int close_failed(tw_writer *w, const char *now, char *err, size_t errlen)
 	return -1;
 }
 
+/* --embed-sources: at most this much of one file, and of all together. */
+enum { SOURCE_MAX_BYTES = 16 << 20, SOURCES_MAX_BYTES = 256 << 20, SOURCE_WARNINGS = 10 };
+
+/* A path from the program's debug info on stderr: control characters as '?'. */
+static void warn_path(const char *path)
+{
+	for (const char *p = path; *p; p++)
+		fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+}
+
+/* Inserts the lines of data (split at '\n', a '\r' before it dropped; no
+ * empty line after a final '\n'). Returns false when a write failed. */
+static bool insert_lines(sqlite3_stmt *s, int64_t file_id, const char *data, size_t size)
+{
+	int64_t line = 0;
+	for (size_t at = 0; at < size;) {
+		const char *nl = memchr(data + at, '\n', size - at);
+		size_t end = nl ? (size_t)(nl - data) : size;
+		size_t len = end - at;
+		if (len && data[at + len - 1] == '\r')
+			len--;
+		sqlite3_bind_int64(s, 1, file_id);
+		sqlite3_bind_int64(s, 2, ++line);
+		sqlite3_bind_text(s, 3, data + at, (int)len, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return false;
+		at = end + 1;
+	}
+	return true;
+}
+
+/* run --embed-sources: every path of source_files read once now, into the
+ * sources and source_lines tables, in a transaction of its own after the
+ * trace's end was committed, so that a failure here (or nosco-sql killed
+ * meanwhile) leaves the trace complete without them. Files that cannot be
+ * embedded get a row saying why and a warning; nothing here is an error. */
+static void embed_sources(tw_writer *w)
+{
+	char sql_err[512];
+	sqlite3_stmt *paths = NULL, *ins = NULL, *lines = NULL;
+	bool ok = exec_sql(w->db, "BEGIN", sql_err, sizeof(sql_err)) == 0 &&
+		  exec_sql(w->db, nosco_sql_sources, sql_err, sizeof(sql_err)) == 0 &&
+		  sqlite3_prepare_v2(w->db, "SELECT id, path FROM source_files ORDER BY id", -1,
+				     &paths, NULL) == SQLITE_OK &&
+		  sqlite3_prepare_v2(w->db,
+				     "INSERT INTO sources(path, file_id, status, size, sha256, "
+				     "content, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				     -1, &ins, NULL) == SQLITE_OK &&
+		  sqlite3_prepare_v2(w->db,
+				     "INSERT INTO source_lines(file_id, line, text) VALUES (?1, ?2, ?3)",
+				     -1, &lines, NULL) == SQLITE_OK;
+	if (!ok && !sql_err[0])
+		snprintf(sql_err, sizeof(sql_err), "%s", sqlite3_errmsg(w->db));
+	size_t total = 0;
+	unsigned n_paths = 0, n_relative = 0, n_embedded = 0, n_warned = 0, n_unwarned = 0;
+	while (ok && sqlite3_step(paths) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(paths, 0);
+		const char *path = (const char *)sqlite3_column_text(paths, 1);
+		if (!path)
+			continue;
+		n_paths++;
+		src_file f;
+		src_read(path, SOURCE_MAX_BYTES, &f);
+		if (f.status == SRC_OK && total + f.size > SOURCES_MAX_BYTES) {
+			free(f.data);
+			f.data = NULL;
+			f.status = SRC_TOO_LARGE;
+			snprintf(f.error, sizeof(f.error), "the trace's sources reached %d MiB",
+				 SOURCES_MAX_BYTES >> 20);
+		}
+		sqlite3_bind_text(ins, 1, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 2, id);
+		sqlite3_bind_text(ins, 3, src_status_name(f.status), -1, SQLITE_STATIC);
+		if (f.status == SRC_OK || f.status == SRC_TOO_LARGE)
+			sqlite3_bind_int64(ins, 4, (int64_t)f.size);
+		if (f.status == SRC_OK) {
+			sqlite3_bind_text(ins, 5, f.sha256, -1, SQLITE_STATIC);
+			sqlite3_bind_blob(ins, 6, f.size ? f.data : "", (int)f.size, SQLITE_STATIC);
+		} else {
+			sqlite3_bind_text(ins, 7, f.error, -1, SQLITE_STATIC);
+		}
+		ok = sqlite3_step(ins) == SQLITE_DONE;
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		if (ok && f.status == SRC_OK) {
+			ok = insert_lines(lines, id, f.data, f.size);
+			total += f.size;
+			n_embedded++;
+		} else if (f.status == SRC_RELATIVE) {
+			n_relative++;
+		} else if (f.status != SRC_OK && n_warned < SOURCE_WARNINGS) {
+			n_warned++;
+			fputs("nosco-sql: warning: --embed-sources: ", stderr);
+			warn_path(path);
+			fprintf(stderr, ": %s (not embedded)\n", f.error);
+		} else if (f.status != SRC_OK) {
+			n_unwarned++;
+		}
+		free(f.data);
+		if (!ok)
+			snprintf(sql_err, sizeof(sql_err), "%s", sqlite3_errmsg(w->db));
+	}
+	sqlite3_finalize(paths);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(lines);
+	if (ok && exec_sql(w->db, "COMMIT", sql_err, sizeof(sql_err)) < 0)
+		ok = false;
+	if (!ok) {
+		char ignored[64];
+		exec_sql(w->db, "ROLLBACK", ignored, sizeof(ignored));
+		fprintf(stderr, "nosco-sql: warning: --embed-sources: the sources could not be stored "
+				"(%s); the trace is complete without them\n", sql_err);
+		return;
+	}
+	if (n_unwarned)
+		fprintf(stderr, "nosco-sql: warning: --embed-sources: %u more files not embedded "
+				"(see the sources table's status)\n", n_unwarned);
+	if (n_relative)
+		fprintf(stderr, "nosco-sql: warning: --embed-sources: %u of %u source paths are "
+				"relative (to their binary's build directory, which the trace does not "
+				"know): not embedded; "
+				"%u files embedded\n", n_relative, n_paths, n_embedded);
+}
+
 int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen)
 {
 	hand_over(w);
@@ -1656,8 +1786,12 @@ int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen)
 	sqlite3_finalize(s);
 	if (exec_sql(w->db, "COMMIT", sql_err, sizeof(sql_err)) < 0)
 		set_error(w, "committing the trace: %s", sql_err);
-	else if (exec_sql(w->db, nosco_sql_indexes, sql_err, sizeof(sql_err)) < 0)
-		set_error(w, "indexing the trace: %s", sql_err);
+	else {
+		if (w->embed_sources)
+			embed_sources(w);
+		if (exec_sql(w->db, nosco_sql_indexes, sql_err, sizeof(sql_err)) < 0)
+			set_error(w, "indexing the trace: %s", sql_err);
+	}
 	int ret = 0;
 	if (close_db(w) < 0 || w->error[0]) {
 		snprintf(err, errlen, "%s%s", w->error, wal_note(w));

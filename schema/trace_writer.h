@@ -23,6 +23,7 @@ typedef struct tw_run_info {
 	const char *const *env; /* the program's environment (trace.env), or NULL:
 				 * not recorded */
 	unsigned mode; /* the file's permissions, set exactly; 0: 0600 (less the umask) */
+	int embed_sources; /* store the source files in the trace at its end (tw_close) */
 } tw_run_info;
 
 /* Creates a new trace file at path, which must not exist (mode 0600), and
@@ -36,7 +37,9 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 /* The handler to pass to nt_run(). */
 const nt_handler *tw_handler(tw_writer *w);
 
-/* Writes everything still queued, records how the run ended, builds the
+/* Writes everything still queued, records how the run ended (committed),
+ * then with embed_sources stores the source files (a transaction of its own:
+ * a problem there is a warning on stderr, never a failure), builds the
  * indexes and closes the file. Returns 0, or -1 with a message in err (the
  * file then holds everything written before the failure). Frees w. */
 int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen);

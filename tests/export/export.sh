@@ -222,7 +222,7 @@ errors)
 		"$NOSCO" export "$db" --format folded --call 99999999
 	refused "--call abc" 2 "^nosco-sql export: --call abc: not a call id" \
 		"$NOSCO" export "$db" --format chrome --call abc
-	refused "unknown format" 2 "^nosco-sql export: unknown format 'svg' \(chrome or folded\)$" \
+	refused "unknown format" 2 "^nosco-sql export: unknown format 'svg' \(chrome, folded or codetracer\)$" \
 		"$NOSCO" export "$db" --format svg -o "$d/x.svg"
 	no_leftovers "unknown format" "$d" x.svg
 	refused "no --format" 2 "missing --format" "$NOSCO" export "$db"

@@ -270,11 +270,11 @@ class Fib(unittest.TestCase):
 
     def test_source_lines(self):
         heat = self.tr.line_heat("fib")
-        text = nt.Trace.source_lines(heat.file[0], 1, 3)
+        text = self.tr.source_lines(heat.file[0], 1, 3)
         self.assertEqual(sorted(text), [1, 2, 3])
         with open(self.src) as f:
             self.assertEqual(text[1], f.readline().rstrip("\n"))
-        self.assertIsNone(nt.Trace.source_lines(os.path.join(WORK, "nowhere.c")))
+        self.assertIsNone(self.tr.source_lines(os.path.join(WORK, "nowhere.c")))
 
     def test_coverage(self):
         cov = self.tr.coverage()

@@ -9,6 +9,10 @@
  *   folded  folded stacks ("a;b;c COUNT" lines), for flamegraph.pl and
  *           speedscope: per distinct call stack, the instructions executed
  *           in its innermost call itself, or the number of such calls.
+ *   codetracer  CodeTracer's runtime_tracing JSON trace, a directory:
+ *           trace.json (Path, Function, Step, Call, Return and thread
+ *           events: line steps from the instruction stream), trace_metadata.json,
+ *           trace_paths.json, files/ (the sources).
  *
  * Both read the calls with one cursor in id (= entry) order and never hold
  * them all: chrome writes each call as it is read; folded adds it to a
@@ -32,6 +36,7 @@ typedef struct qexport_opts {
 	long long call_id;    /* > 0: only this call and the calls under it */
 	qexport_weight weight;
 	bool no_args;         /* chrome: no "args" (call id, instructions) */
+	bool embedded_only;   /* codetracer: files/ only from the trace's embedded sources */
 	/* Set (by a signal handler) to stop early; may be NULL. */
 	volatile sig_atomic_t *stop;
 } qexport_opts;
@@ -48,5 +53,11 @@ int qexport_check(sqlite3 *db, const qexport_opts *o, long long *ncalls, char *e
  * Output errors are the caller's to check (ferror, fflush). */
 int qexport_chrome(sqlite3 *db, FILE *out, const qexport_opts *o, char *err, size_t errlen);
 int qexport_folded(sqlite3 *db, FILE *out, const qexport_opts *o, char *err, size_t errlen);
+
+/* Writes the codetracer trace into the empty directory dirfd (the caller
+ * makes it, and removes it on failure). Streams: memory holds the distinct
+ * instructions' lines, functions and paths, not the execution. Source
+ * files it cannot copy are counted in one warning on stderr. */
+int qexport_codetracer(sqlite3 *db, int dirfd, const qexport_opts *o, char *err, size_t errlen);
 
 #endif
