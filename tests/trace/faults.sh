@@ -173,7 +173,13 @@ nosco_killed)
 	npid=$!
 	bg+=("$npid")
 	wait_started out "$npid" || exit 1
-	sleep 2.5 # more than a commit (every second)
+	# Until more than 10 spin calls are committed (a commit a second; a
+	# loaded machine takes longer). A read-only reader never checkpoints.
+	for _ in $(seq 240); do
+		sleep 0.5
+		[ "$(sqlite3 -batch -readonly t.db "SELECT count(*) > 10 FROM calls c
+			JOIN functions f ON f.id = c.function_id WHERE f.name = 'spin'" 2>/dev/null)" = 1 ] && break
+	done
 	pid=$(pgrep -P "$npid")
 	kill -KILL "$npid"
 	wait "$npid" 2>/dev/null
