@@ -39,9 +39,10 @@ static const char export_usage[] =
 	"  --embedded-only     codetracer: copy into files/ only the sources embedded in\n"
 	"                      the trace (run --embed-sources), never files from disk\n"
 	"  --call ID           only call ID and the calls under it\n"
-	"  --time seq          chrome: time is the instruction sequence, 1 instruction\n"
-	"                      = 1 us (the default; traces hold no measured time per\n"
-	"                      call, so 'measured' is refused)\n"
+	"  --time seq|measured chrome: time is the instruction sequence, 1 instruction\n"
+	"                      = 1 us (seq, the default), or when the tracer saw each\n"
+	"                      call begin and end (measured; the program ran slowed\n"
+	"                      by tracing)\n"
 	"  --no-args           chrome: no args (call id, own instructions) on events;\n"
 	"                      speedscope adds args to frame names, so its merged\n"
 	"                      views need this\n"
@@ -311,12 +312,10 @@ int cmd_export(int argc, char **argv)
 			return 2;
 		}
 		if (!strcmp(time, "measured")) {
-			fprintf(stderr, "nosco-sql export: --time measured: traces record no time per "
-					"call or instruction, only the instruction sequence (--time seq)\n");
-			return 2;
-		}
-		if (strcmp(time, "seq")) {
-			fprintf(stderr, "nosco-sql export: unknown clock '%s' (seq)\n", time);
+			o.measured = true;
+		} else if (strcmp(time, "seq")) {
+			fprintf(stderr, "nosco-sql export: unknown clock '%s' (seq or measured)\n",
+				time);
 			return 2;
 		}
 	}

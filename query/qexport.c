@@ -36,6 +36,15 @@ int qexport_check(sqlite3 *db, const qexport_opts *o, long long *ncalls, char *e
 	}
 	sqlite3_finalize(st);
 	*ncalls = n;
+	if (o->measured) {
+		rc = sqlite3_prepare_v2(db, "SELECT entry_ns, exit_ns FROM main.calls", -1, &st, NULL);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_OK) {
+			snprintf(err, errlen, "this trace has no measured times (made by an older "
+					      "nosco-sql): use --time seq");
+			return -1;
+		}
+	}
 	if (o->call_id <= 0)
 		return 0;
 	int found = 0;
@@ -64,22 +73,29 @@ int qexport_check(sqlite3 *db, const qexport_opts *o, long long *ncalls, char *e
 
 /* Calls from ?1 on, in id order: a rowid range scan, each row joined by
  * primary key, so nothing is sorted or kept. */
-static const char qx_calls_sql[] =
-	"SELECT c.id, c.thread_id, c.depth, c.kind, c.function_id, c.addr, c.entry_seq,"
-	"       coalesce(c.exit_seq, t.last_seq + 1, c.entry_seq), c.instructions,"
-	"       f.name, t.tid, p.pid"
-	" FROM main.calls c"
-	" LEFT JOIN main.functions f ON f.id = c.function_id"
-	" LEFT JOIN main.threads t ON t.id = c.thread_id"
-	" LEFT JOIN main.processes p ON p.id = t.process_id"
-	" WHERE c.id >= ?1 ORDER BY c.id";
+#define QX_CALLS_SQL(times)                                                           \
+	"SELECT c.id, c.thread_id, c.depth, c.kind, c.function_id, c.addr, c.entry_seq,"  \
+	"       coalesce(c.exit_seq, t.last_seq + 1, c.entry_seq), c.instructions,"       \
+	"       f.name, t.tid, p.pid, " times                                             \
+	" FROM main.calls c"                                                              \
+	" LEFT JOIN main.functions f ON f.id = c.function_id"                             \
+	" LEFT JOIN main.threads t ON t.id = c.thread_id"                                 \
+	" LEFT JOIN main.processes p ON p.id = t.process_id"                              \
+	" WHERE c.id >= ?1 ORDER BY c.id"
+/* Measured: a call still running at the end lasts to the trace's last
+ * return (the subquery runs once). */
+static const char qx_calls_measured_sql[] = QX_CALLS_SQL(
+	"c.entry_ns, max(c.entry_ns, coalesce(c.exit_ns, (SELECT max(exit_ns) FROM main.calls), "
+	"c.entry_ns))");
+static const char qx_calls_sql[] = QX_CALLS_SQL("0, 0");
 
 int qx_open(qx_cursor *c, sqlite3 *db, const qexport_opts *o, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->db = db;
 	c->o = o;
-	if (sqlite3_prepare_v2(db, qx_calls_sql, -1, &c->st, NULL) != SQLITE_OK) {
+	const char *sql = o->measured ? qx_calls_measured_sql : qx_calls_sql;
+	if (sqlite3_prepare_v2(db, sql, -1, &c->st, NULL) != SQLITE_OK) {
 		qx_sql_error(db, err, errlen);
 		return -1;
 	}
@@ -116,6 +132,8 @@ int qx_next(qx_cursor *c, qx_call *call, char *err, size_t errlen)
 		call->name = (const char *)sqlite3_column_text(st, 9);
 		call->tid = sqlite3_column_int64(st, 10);
 		call->pid = sqlite3_column_int64(st, 11);
+		call->entry_ns = sqlite3_column_int64(st, 12);
+		call->exit_ns = sqlite3_column_int64(st, 13);
 		if (!call->kind)
 			call->kind = "call";
 		if (!call->name || !*call->name) {

@@ -15,6 +15,8 @@ typedef struct qx_call {
 	long long id, thread_id, depth, function_id, addr;
 	long long entry_seq, exit_seq; /* exit_seq: the thread's end if still open */
 	long long instructions;        /* in the call itself */
+	long long entry_ns, exit_ns;   /* measured (o->measured only); exit_ns: the
+					* trace's last return if still open */
 	long long pid, tid;
 	const char *kind;
 	const char *name; /* function name, or "0x..." of addr when none */

@@ -111,14 +111,21 @@ int qexport_chrome(sqlite3 *db, FILE *out, const qexport_opts *o, char *err, siz
 	qx_call call;
 	int rc;
 	while ((rc = qx_next(&c, &call, err, errlen)) == 1) {
-		long long dur = call.exit_seq > call.entry_seq ? call.exit_seq - call.entry_seq : 0;
 		chrome_next(out, &first);
 		fputs("{\"name\":", out);
 		qx_json_string(out, call.name);
 		fputs(",\"cat\":", out);
 		qx_json_string(out, call.kind);
-		fprintf(out, ",\"ph\":\"X\",\"ts\":%lld,\"dur\":%lld,\"pid\":%lld,\"tid\":%lld",
-			call.entry_seq, dur, call.pid, call.tid);
+		if (o->measured) {
+			/* Microseconds, to the nanosecond. */
+			long long dur = call.exit_ns > call.entry_ns ? call.exit_ns - call.entry_ns : 0;
+			fprintf(out, ",\"ph\":\"X\",\"ts\":%lld.%03lld,\"dur\":%lld.%03lld",
+				call.entry_ns / 1000, call.entry_ns % 1000, dur / 1000, dur % 1000);
+		} else {
+			long long dur = call.exit_seq > call.entry_seq ? call.exit_seq - call.entry_seq : 0;
+			fprintf(out, ",\"ph\":\"X\",\"ts\":%lld,\"dur\":%lld", call.entry_seq, dur);
+		}
+		fprintf(out, ",\"pid\":%lld,\"tid\":%lld", call.pid, call.tid);
 		if (o->no_args)
 			fputs("}", out);
 		else

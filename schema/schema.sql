@@ -169,7 +169,9 @@ CREATE TABLE calls (
     exit_seq     INTEGER,                   -- seq after its last instruction
     end_kind     TEXT,                      -- ret | unwind | exit | NULL (still running)
     recorded     INTEGER NOT NULL,          -- 0: deeper than --depth, not recorded inside
-    instructions INTEGER NOT NULL DEFAULT 0 -- recorded in this call, not in sub-calls
+    instructions INTEGER NOT NULL DEFAULT 0, -- recorded in this call, not in sub-calls
+    entry_ns     INTEGER,                   -- when the tracer saw it begin and end: ns since
+    exit_ns      INTEGER                    -- the trace began (the program ran slowed by tracing)
 );
 
 -- Call stacks (--backtrace-depth frames at most): at the entry of a traced

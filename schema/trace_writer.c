@@ -68,7 +68,7 @@ typedef struct ev {
 	uint64_t seq;
 	union {
 		struct { uint32_t thread; uint32_t block; uint32_t count; uint64_t call; } exec;
-		struct { nt_call c; nt_return_kind kind; uint64_t own; } ret;
+		struct { nt_call c; nt_return_kind kind; uint64_t own, ns; } ret;
 		struct { uint32_t id; nt_exit e; } exit;
 		nt_thread thread;
 		uint32_t id;
@@ -197,9 +197,9 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "VALUES (?1, ?2, ?3)",
 	[S_CALL_INS] = "INSERT INTO calls(id, thread_id, parent_id, depth, kind, function_id, "
 		       "addr, call_site, return_addr, entry_sp, entry_seq, exit_seq, end_kind, "
-		       "recorded, instructions) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, "
-		       "nullif(?6, 0), ?7, nullif(?8, 0), nullif(?9, 0), ?10, ?11, ?12, ?13, "
-		       "?14, ?15)",
+		       "recorded, instructions, entry_ns, exit_ns) VALUES (?1, ?2, nullif(?3, 0), "
+		       "?4, ?5, nullif(?6, 0), ?7, nullif(?8, 0), nullif(?9, 0), ?10, ?11, ?12, "
+		       "?13, ?14, ?15, ?16, ?17)",
 	[S_SYSCALL_INS] = "INSERT INTO syscalls(id, thread_id, call_id, seq, nr, name, arg0, arg1, "
 			  "arg2, arg3, arg4, arg5, ret, errno, duration_ns, path, path2, created) "
 			  "VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
@@ -225,6 +225,7 @@ struct binary_info {
 struct open_call {
 	nt_call c;
 	uint64_t own;
+	uint64_t entry_ns; /* when the tracer saw it begin (calls.entry_ns) */
 };
 
 struct thread_info {
@@ -249,6 +250,7 @@ struct committed {
 };
 
 struct tw_writer {
+	struct timespec opened; /* time 0 of calls.entry_ns/exit_ns */
 	sqlite3 *db;
 	sqlite3_stmt *st[S_COUNT];
 	char *path;
@@ -531,7 +533,7 @@ static void apply_exec(tw_writer *w, const ev *e)
 }
 
 /* Keeps the calls running per thread (see struct committed). */
-static void apply_enter(tw_writer *w, const nt_call *c)
+static void apply_enter(tw_writer *w, const nt_call *c, uint64_t entry_ns)
 {
 	struct thread_info *ts = grow_table(w->threads, &w->cap_threads, c->thread_id, sizeof(*ts));
 	if (!ts)
@@ -546,21 +548,25 @@ static void apply_enter(tw_writer *w, const nt_call *c)
 		t->stack = st;
 		t->cap_stack = cap;
 	}
-	t->stack[t->n_stack++] = (struct open_call){ *c, 0 };
+	t->stack[t->n_stack++] = (struct open_call){ *c, 0, entry_ns };
 }
 
-static void forget_open_call(tw_writer *w, const nt_call *c)
+/* Drops c from its thread's open calls; returns when it began (ns), or 0
+ * when it is not there. */
+static uint64_t forget_open_call(tw_writer *w, const nt_call *c)
 {
 	if (c->thread_id >= w->cap_threads)
-		return;
+		return 0;
 	struct thread_info *t = &w->threads[c->thread_id];
 	/* Returns come innermost first: it is the top one. */
 	for (uint32_t i = t->n_stack; i-- > 0;)
 		if (t->stack[i].c.id == c->id) {
+			uint64_t ns = t->stack[i].entry_ns;
 			memmove(&t->stack[i], &t->stack[i + 1], (t->n_stack - i - 1) * sizeof(*t->stack));
 			t->n_stack--;
-			return;
+			return ns;
 		}
+	return 0;
 }
 
 static uint64_t call_function_id(tw_writer *w, uint32_t thread_id, uint64_t addr)
@@ -627,7 +633,7 @@ static const char *const return_kinds[] = { "ret", "unwind", "exit", "detach" };
 static void apply_return(tw_writer *w, const ev *e)
 {
 	const nt_call *c = &e->u.ret.c;
-	forget_open_call(w, c);
+	uint64_t entry_ns = forget_open_call(w, c);
 	enum stmt_id s = S_CALL_INS;
 	bind_i(w, s, 1, (int64_t)c->id);
 	bind_i(w, s, 2, c->thread_id);
@@ -644,6 +650,8 @@ static void apply_return(tw_writer *w, const ev *e)
 	bind_t(w, s, 13, return_kinds[e->u.ret.kind]);
 	bind_i(w, s, 14, c->recorded);
 	bind_i(w, s, 15, (int64_t)e->u.ret.own);
+	bind_i(w, s, 16, (int64_t)entry_ns);
+	bind_i(w, s, 17, (int64_t)e->u.ret.ns);
 	step(w, s);
 	if (!c->parent_id) { /* a root call, or the first scope entry */
 		bind_i(w, S_THREAD_ROOT, 1, c->thread_id);
@@ -765,7 +773,7 @@ static void apply(tw_writer *w, ev *e)
 		apply_exec(w, e);
 		break;
 	case EV_CALL_ENTER:
-		apply_enter(w, &e->u.ret.c);
+		apply_enter(w, &e->u.ret.c, e->u.ret.ns);
 		break;
 	case EV_CALL_RETURN:
 		apply_return(w, e);
@@ -1204,11 +1212,30 @@ static void on_exec(void *ctx, uint32_t thread_id, uint64_t call_id, const nt_bl
 	}
 }
 
+/* CLOCK_MONOTONIC ns t as the measured time of calls: ns since the writer
+ * was opened. */
+static uint64_t since_opened(const tw_writer *w, uint64_t t)
+{
+	uint64_t t0 = (uint64_t)w->opened.tv_sec * 1000000000u + (uint64_t)w->opened.tv_nsec;
+	return t > t0 ? t - t0 : 0;
+}
+
+static uint64_t elapsed_ns(const tw_writer *w)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return since_opened(w, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
+}
+
 static void on_call_enter(void *ctx, const nt_call *c)
 {
 	ev *e = push(ctx, EV_CALL_ENTER, c->entry_seq);
-	if (e)
+	if (e) {
 		e->u.ret.c = *c;
+		/* When the tracer saw it begin, not now: it reports a call at
+		 * its first instructions' end, maybe after a long syscall. */
+		e->u.ret.ns = c->entry_ns ? since_opened(ctx, c->entry_ns) : elapsed_ns(ctx);
+	}
 }
 
 static void on_call_return(void *ctx, const nt_call *c, nt_return_kind kind,
@@ -1219,6 +1246,7 @@ static void on_call_return(void *ctx, const nt_call *c, nt_return_kind kind,
 		e->u.ret.c = *c;
 		e->u.ret.kind = kind;
 		e->u.ret.own = own;
+		e->u.ret.ns = elapsed_ns(ctx);
 	}
 }
 
@@ -1346,6 +1374,7 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	w->lock_fd = -1;
 	w->reserve_fd = -1;
 	w->embed_sources = info->embed_sources;
+	clock_gettime(CLOCK_MONOTONIC, &w->opened);
 	/* Create the file ourselves: O_EXCL never clobbers, 0600 keeps program
 	 * data private. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -1581,6 +1610,8 @@ static int end_at_commit(tw_writer *w, const char *now)
 		sqlite3_bind_null(w->st[S], 13);
 		bind_i(w, S, 14, c->recorded);
 		bind_i(w, S, 15, (int64_t)d->calls[i].own);
+		bind_i(w, S, 16, (int64_t)d->calls[i].entry_ns);
+		sqlite3_bind_null(w->st[S], 17);
 		step(w, S);
 		if (!c->parent_id) {
 			bind_i(w, S_THREAD_ROOT, 1, c->thread_id);

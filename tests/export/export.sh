@@ -53,6 +53,57 @@ refused() {
 }
 
 case $CASE in
+chrome_measured)
+	# samples/naps.c: 3 calls of nap() sleeping 200 ms each, 3 of blink()
+	# returning at once, all from main.
+	db=$(trace_sample naps) || exit $?
+	"$NOSCO" export "$db" --format chrome --time measured -o "$work/naps.json"
+	check "export status" 0 $?
+	$PY - "$work/naps.json" >"$work/facts" <<'PY'
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X"]
+by = lambda name: [e for e in ev if e["name"] == name]
+naps, blinks, main = by("nap"), by("blink"), by("main")
+print("naps=%d blinks=%d mains=%d" % (len(naps), len(blinks), len(main)))
+print("naps_200ms=%s" % all(e["dur"] >= 200000 for e in naps))
+# The calls under nap that do the sleeping (nanosleep's PLT stub, glibc's
+# clock_nanosleep) too: a call is timed from when it began, even though the
+# tracer reports it only after its first instructions (here, the syscall).
+sleepers = [e for e in ev if "nanosleep" in e["name"]]
+print("sleepers_200ms=%s" % (len(sleepers) >= 3 and all(e["dur"] >= 200000 for e in sleepers)))
+print("blinks_short=%s" % all(e["dur"] < 100000 for e in blinks))
+m = main[0]
+print("main_600ms=%s" % (m["dur"] >= 600000))
+inside = all(m["ts"] <= e["ts"] and e["ts"] + e["dur"] <= m["ts"] + m["dur"] for e in naps + blinks)
+print("inside_main=%s" % inside)
+# Calls in entry order: each begins no earlier than the one before, and
+# nap i ends before blink i begins.
+ts = [e["ts"] for e in ev]
+print("ordered=%s" % (ts == sorted(ts)))
+print("nap_then_blink=%s" % all(n["ts"] + n["dur"] <= b["ts"] for n, b in zip(naps, blinks)))
+PY
+	check "valid JSON" 0 $?
+	fact() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" "$work/facts"; }
+	check "3 nap, 3 blink, 1 main events (the source fixes them)" "3 3 1" \
+		"$(fact naps) $(fact blinks) $(fact mains)"
+	check "each nap lasts at least its 200 ms sleep" True "$(fact naps_200ms)"
+	check "each nanosleep call inside a nap lasts at least 200 ms" True "$(fact sleepers_200ms)"
+	check "each blink is far shorter than a nap" True "$(fact blinks_short)"
+	check "main lasts at least its 3 naps" True "$(fact main_600ms)"
+	check "naps and blinks lie inside main" True "$(fact inside_main)"
+	check "events in entry order have increasing ts" True "$(fact ordered)"
+	check "each nap ends before the next blink begins" True "$(fact nap_then_blink)"
+	check "the trace's calls all have measured times" 0 \
+		"$(sql "$db" "SELECT count(*) FROM calls WHERE entry_ns IS NULL OR exit_ns < entry_ns")"
+	# A trace made before calls had measured times.
+	cp "$db" "$work/old.db"
+	sqlite3 "$work/old.db" "ALTER TABLE calls DROP COLUMN exit_ns; ALTER TABLE calls DROP COLUMN entry_ns" ||
+		fail "cannot make an old trace"
+	refused "old trace: --time measured" 1 "has no measured times .*use --time seq" \
+		"$NOSCO" export "$work/old.db" --format chrome --time measured
+	"$NOSCO" export "$work/old.db" --format chrome --time seq >/dev/null
+	check "old trace: --time seq works" 0 $?
+	;;
 chrome_fib)
 	db=$(trace_sample fib) || exit $?
 	"$NOSCO" export "$db" --format chrome -o "$work/fib.json"
@@ -226,9 +277,9 @@ errors)
 		"$NOSCO" export "$db" --format svg -o "$d/x.svg"
 	no_leftovers "unknown format" "$d" x.svg
 	refused "no --format" 2 "missing --format" "$NOSCO" export "$db"
-	refused "--time measured" 2 "--time measured: traces record no time per call" \
-		"$NOSCO" export "$db" --format chrome --time measured -o "$d/x.json"
-	no_leftovers "--time measured" "$d" x.json
+	refused "unknown clock" 2 "^nosco-sql export: unknown clock 'cpu' \(seq or measured\)$" \
+		"$NOSCO" export "$db" --format chrome --time cpu -o "$d/x.json"
+	no_leftovers "unknown clock" "$d" x.json
 	refused "--time with folded" 2 "--time is for --format chrome" \
 		"$NOSCO" export "$db" --format folded --time seq
 	refused "--weight with chrome" 2 "--weight is for --format folded" \

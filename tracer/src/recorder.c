@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "loader.h"
 
@@ -179,6 +180,13 @@ static uint32_t add_depth(uint32_t a, uint32_t b)
 	return b > UINT32_MAX - a ? UINT32_MAX : a + b;
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
 /* Pushes a frame. scope_depth applies to NT_CALL_SCOPE frames: they are
  * always recorded, and calls up to scope_depth below them. */
 static bool push(session *s, thread *t, nt_call_kind kind, uint64_t call_site, uint64_t target,
@@ -221,6 +229,7 @@ static bool push(session *s, thread *t, nt_call_kind kind, uint64_t call_site, u
 		.return_addr = return_addr,
 		.entry_sp = entry_sp,
 		.entry_seq = s->seq,
+		.entry_ns = monotonic_ns(),
 		.recorded = recorded,
 	};
 	if (recorded) {

@@ -4,8 +4,9 @@
  *           ("X") event per call, on its process and thread, for the
  *           Perfetto UI, chrome://tracing and speedscope. Time is the
  *           instruction clock: ts = entry_seq, dur = exit_seq - entry_seq
- *           (1 instruction = 1 us); args: the call id and its own
- *           instructions.
+ *           (1 instruction = 1 us), or with `measured` the time the tracer
+ *           saw each call begin and end (calls.entry_ns, exit_ns); args:
+ *           the call id and its own instructions.
  *   folded  folded stacks ("a;b;c COUNT" lines), for flamegraph.pl and
  *           speedscope: per distinct call stack, the instructions executed
  *           in its innermost call itself, or the number of such calls.
@@ -36,6 +37,7 @@ typedef struct qexport_opts {
 	long long call_id;    /* > 0: only this call and the calls under it */
 	qexport_weight weight;
 	bool no_args;         /* chrome: no "args" (call id, instructions) */
+	bool measured;        /* chrome: time from calls.entry_ns/exit_ns, not seq */
 	bool embedded_only;   /* codetracer: files/ only from the trace's embedded sources */
 	/* Set (by a signal handler) to stop early; may be NULL. */
 	volatile sig_atomic_t *stop;
@@ -44,7 +46,8 @@ typedef struct qexport_opts {
 /* Checks, before any output, that o can be exported from db: the trace has
  * calls and o->call_id (if any) is one of them. Returns 0, or -1 with a
  * one-line message in err. *ncalls gets the number of calls (0 is allowed:
- * the exports are then valid and empty). */
+ * the exports are then valid and empty). With o->measured, the trace must
+ * have measured times (traces made before they were recorded do not). */
 int qexport_check(sqlite3 *db, const qexport_opts *o, long long *ncalls, char *err,
 		  size_t errlen);
 

@@ -156,6 +156,8 @@ typedef struct nt_call {
 	uint64_t return_addr; /* or 0 */
 	uint64_t entry_sp;
 	uint64_t entry_seq; /* seq of the callee's first instruction */
+	uint64_t entry_ns;  /* CLOCK_MONOTONIC ns when the tracer saw the call
+			     * begin (its report may come later) */
 	bool recorded;      /* false: deeper than the depth limit */
 } nt_call;
 
