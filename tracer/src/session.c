@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "elfinfo.h"
 #include "loader.h"
 #include "nosco/procfs.h"
 #include "ptrace_io.h"
@@ -750,9 +751,11 @@ static int session_open(session *s, const nt_options *opts, const nt_handler *ha
 	abort_reason[0] = 0;
 	s->scope_binary_seen = calloc(opts->n_scopes + 1, sizeof(bool));
 	s->scope_found = calloc(opts->n_scopes + 1, sizeof(bool));
-	if (!s->scope_binary_seen || !s->scope_found || rec_init(s) < 0) {
+	s->elfs = elf_cache_create();
+	if (!s->scope_binary_seen || !s->scope_found || !s->elfs || rec_init(s) < 0) {
 		free(s->scope_binary_seen);
 		free(s->scope_found);
+		elf_cache_destroy(s->elfs);
 		snprintf(result->error, sizeof(result->error), "out of memory");
 		return -ENOMEM;
 	}
@@ -774,6 +777,8 @@ static void session_close(session *s, nt_result *result)
 	free(s->scope_binary_seen);
 	free(s->scope_found);
 	free_tables(s);
+	ldr_session_release(s);
+	elf_cache_destroy(s->elfs);
 	rec_fini(s);
 }
 
