@@ -32,8 +32,8 @@ dec_cache *dec_create(uint32_t *next_id)
 }
 
 /* Opens capstone and the table at the first decode: a process that is
- * never decoded (--syscalls-only, a process between fork and exec) costs
- * nothing. Returns 0 or -ENOMEM. */
+ * never decoded (one that forks and execs at once) costs nothing. Returns
+ * 0 or -ENOMEM. */
 static int dec_ready(dec_cache *c)
 {
 	if (c->slots)
@@ -48,10 +48,12 @@ static int dec_ready(dec_cache *c)
 		c->scratch = cs_malloc(c->cs);
 	if (!c->scratch)
 		return -ENOMEM;
-	c->slots = calloc((size_t)1 << 16, sizeof(*c->slots));
+	/* Small at first (a process that only passes the loader hook decodes
+	 * two instructions); grow() doubles it as it fills. */
+	c->slots = calloc((size_t)1 << 10, sizeof(*c->slots));
 	if (!c->slots)
 		return -ENOMEM;
-	c->cap = (size_t)1 << 16;
+	c->cap = (size_t)1 << 10;
 	return 0;
 }
 
