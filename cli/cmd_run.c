@@ -421,7 +421,10 @@ static int trace_into(struct run_args *ra, char *path, const char *output, const
 		 opts->follow_forks ? "true" : "false", opts->syscalls_only ? "true" : "false",
 		 opts->trace_alloc ? "true" : "false", opts->alloc_only ? "true" : "false",
 		 ra->record_env ? "true" : "false", ra->embed_sources ? "true" : "false");
-	/* Tracer and program on this CPU, the writer on the others. */
+	/* Tracer and program on this CPU, the writer on the others; with
+	 * --syscalls-only the writer goes where the scheduler puts it: it has
+	 * little to do while the program runs, and all at the end, when a
+	 * thread bound to one busy CPU can wait there long (see tw_close). */
 	int cpu = ra->opts.pin_cpu ? sched_getcpu() : -1;
 	ra->opts.cpu = cpu;
 	/* The environment only when asked: it can hold secrets. The program
@@ -436,8 +439,8 @@ static int trace_into(struct run_args *ra, char *path, const char *output, const
 	}
 	tw_run_info info = { .argv = (const char *const *)prog_argv, .cwd = cwd,
 			     .engine = ra->engine, .options_json = options_json,
-			     .avoid_cpu = cpu, .env = env, .mode = ra->mode,
-			     .embed_sources = ra->embed_sources };
+			     .avoid_cpu = opts->syscalls_only ? -1 : cpu, .env = env,
+			     .mode = ra->mode, .embed_sources = ra->embed_sources };
 	char err[512];
 	tw_writer *w = tw_open(write_path, &info, err, sizeof(err));
 	free(env_list);

@@ -267,6 +267,8 @@ struct tw_writer {
 	bool closing;
 	pthread_t thread;
 	bool thread_started;
+	bool writer_restricted; /* kept off the tracer's CPU: see tw_open */
+	cpu_set_t cpus;         /* the CPUs the writer may use at the end */
 
 	/* consumer side (writer thread) */
 	char error[256];
@@ -1469,12 +1471,11 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 	 * others, or waking it would take turns with them. */
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
-	if (info->avoid_cpu >= 0) {
-		cpu_set_t set;
-		if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1) {
-			CPU_CLR(info->avoid_cpu, &set);
-			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-		}
+	if (info->avoid_cpu >= 0 && sched_getaffinity(0, sizeof(w->cpus), &w->cpus) == 0 &&
+	    CPU_COUNT(&w->cpus) > 1) {
+		cpu_set_t set = w->cpus;
+		CPU_CLR(info->avoid_cpu, &set);
+		w->writer_restricted = pthread_attr_setaffinity_np(&attr, sizeof(set), &set) == 0;
 	}
 	rc = pthread_create(&w->thread, &attr, writer_main, w);
 	pthread_attr_destroy(&attr);
@@ -1782,6 +1783,11 @@ static void embed_sources(tw_writer *w)
 int tw_close(tw_writer *w, const nt_result *res, char *err, size_t errlen)
 {
 	hand_over(w);
+	/* The tracer is done: the writer may run anywhere, the tracer's CPU
+	 * too. (On a loaded machine a thread bound to one other CPU can wait
+	 * there for seconds while this one sits idle in the join.) */
+	if (w->writer_restricted)
+		pthread_setaffinity_np(w->thread, sizeof(w->cpus), &w->cpus);
 	pthread_mutex_lock(&w->lock);
 	w->closing = true;
 	pthread_cond_signal(&w->not_empty);

@@ -7,6 +7,7 @@
 
 struct dec_cache {
 	csh cs;
+	bool cs_opened;
 	cs_insn *scratch;
 	dec_insn **slots; /* open addressing on addr; NULL = empty */
 	size_t cap, used;
@@ -27,21 +28,33 @@ dec_cache *dec_create(uint32_t *next_id)
 	if (!c)
 		return NULL;
 	c->next_id = next_id;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &c->cs) != CS_ERR_OK) {
-		free(c);
-		errno = EINVAL;
-		return NULL;
-	}
-	cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON);
-	c->scratch = cs_malloc(c->cs);
-	c->cap = 1 << 16;
-	c->slots = calloc(c->cap, sizeof(*c->slots));
-	if (!c->scratch || !c->slots) {
-		dec_destroy(c);
-		errno = ENOMEM;
-		return NULL;
-	}
 	return c;
+}
+
+/* Opens capstone and the table at the first decode: a process that is
+ * never decoded (one that forks and execs at once) costs nothing. Returns
+ * 0 or -ENOMEM. */
+static int dec_ready(dec_cache *c)
+{
+	if (c->slots)
+		return 0;
+	if (!c->cs_opened) {
+		if (cs_open(CS_ARCH_X86, CS_MODE_64, &c->cs) != CS_ERR_OK)
+			return -ENOMEM;
+		c->cs_opened = true;
+		cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	}
+	if (!c->scratch)
+		c->scratch = cs_malloc(c->cs);
+	if (!c->scratch)
+		return -ENOMEM;
+	/* Small at first (a process that only passes the loader hook decodes
+	 * two instructions); grow() doubles it as it fills. */
+	c->slots = calloc((size_t)1 << 10, sizeof(*c->slots));
+	if (!c->slots)
+		return -ENOMEM;
+	c->cap = (size_t)1 << 10;
+	return 0;
 }
 
 void dec_destroy(dec_cache *c)
@@ -57,12 +70,15 @@ void dec_destroy(dec_cache *c)
 	free(c->slots);
 	if (c->scratch)
 		cs_free(c->scratch, 1);
-	cs_close(&c->cs);
+	if (c->cs_opened)
+		cs_close(&c->cs);
 	free(c);
 }
 
 dec_insn *dec_lookup(dec_cache *c, uint64_t addr)
 {
+	if (!c->used)
+		return NULL;
 	for (size_t i = slot_of(c, addr);; i = (i + 1) & (c->cap - 1)) {
 		dec_insn *e = c->slots[i];
 		if (!e || e->pub.addr == addr)
@@ -255,6 +271,8 @@ static void take_operand(dec_insn *e, const cs_insn *in)
 
 dec_insn *dec_decode(dec_cache *c, uint64_t addr, const uint8_t *code, size_t avail)
 {
+	if (dec_ready(c) < 0)
+		return NULL;
 	if ((c->used + 1) * 2 > c->cap && grow(c) < 0)
 		return NULL;
 	if (c->n_all == c->cap_all) {
@@ -314,6 +332,8 @@ void dec_set_size(dec_insn *insn, uint8_t size)
 
 void dec_invalidate(dec_cache *c, uint64_t lo, uint64_t hi)
 {
+	if (!c->used)
+		return;
 	dec_insn **old = c->slots;
 	dec_insn **slots = calloc(c->cap, sizeof(*slots));
 	if (!slots) { /* keep correctness: drop everything we cannot rehash */
@@ -335,6 +355,8 @@ void dec_invalidate(dec_cache *c, uint64_t lo, uint64_t hi)
 
 void dec_forget(dec_cache *c, uint64_t addr)
 {
+	if (!c->used)
+		return;
 	size_t i = slot_of(c, addr);
 	while (c->slots[i] && c->slots[i]->pub.addr != addr)
 		i = (i + 1) & (c->cap - 1);

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void ensure_libelf(void)
@@ -167,4 +169,95 @@ int elf_each_function(const char *path, int (*fn)(void *ctx, const char *name, u
 		elf_end(elf);
 	close(fd);
 	return 0;
+}
+
+struct elf_fact {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	int describe_r; /* elf_describe_path's result */
+	elf_desc d;
+	int syms_r;     /* elf_cache_loader_syms's, or 1 while unknown */
+	uint64_t brk, r_debug;
+};
+
+struct elf_cache {
+	struct elf_fact *facts;
+	size_t n, cap;
+};
+
+elf_cache *elf_cache_create(void)
+{
+	return calloc(1, sizeof(elf_cache));
+}
+
+void elf_cache_destroy(elf_cache *c)
+{
+	if (c)
+		free(c->facts);
+	free(c);
+}
+
+/* The entry of the file at path, made (and described) if new; NULL when
+ * the file cannot be stat'ed or memory is short (*err says why). */
+static struct elf_fact *fact_of(elf_cache *c, const char *path, int *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		struct elf_fact *f = &c->facts[i];
+		if (f->ino == st.st_ino && f->dev == st.st_dev && f->size == st.st_size &&
+		    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec)
+			return f;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct elf_fact *facts = realloc(c->facts, cap * sizeof(*facts));
+		if (!facts) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		c->facts = facts;
+		c->cap = cap;
+	}
+	struct elf_fact *f = &c->facts[c->n];
+	*f = (struct elf_fact){ .dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
+				.mtime = st.st_mtim, .syms_r = 1 };
+	f->describe_r = elf_describe_path(path, &f->d);
+	if (f->describe_r == -ENOENT || f->describe_r == -ENOMEM || f->describe_r == -EMFILE) {
+		*err = f->describe_r; /* gone or out of resources: not a fact of the file */
+		return NULL;
+	}
+	c->n++;
+	return f;
+}
+
+int elf_cache_describe(elf_cache *c, const char *path, elf_desc *d)
+{
+	int err = 0;
+	struct elf_fact *f = fact_of(c, path, &err);
+	if (!f)
+		return err;
+	*d = f->d;
+	return f->describe_r;
+}
+
+int elf_cache_loader_syms(elf_cache *c, const char *path, uint64_t *brk, uint64_t *r_debug)
+{
+	int err = 0;
+	struct elf_fact *f = fact_of(c, path, &err);
+	if (!f)
+		return err;
+	if (f->syms_r > 0)
+		f->syms_r = elf_find_symbol(path, "_dl_debug_state", &f->brk) == 0 &&
+				    elf_find_symbol(path, "_r_debug", &f->r_debug) == 0
+			    ? 0
+			    : -ENOENT;
+	*brk = f->brk;
+	*r_debug = f->r_debug;
+	return f->syms_r;
 }

@@ -31,4 +31,21 @@ int elf_find_symbol(const char *path, const char *name, uint64_t *value);
 int elf_each_function(const char *path, int (*fn)(void *ctx, const char *name, uint64_t value),
 		      void *ctx);
 
+/* The facts above, kept per file for a session: a binary mapped by many
+ * processes (a shell's children, a build's compilers) is read once. A file
+ * is known by its identity (device, inode, size, modification time), so a
+ * file rebuilt in place is read again. */
+typedef struct elf_cache elf_cache;
+
+elf_cache *elf_cache_create(void);
+void elf_cache_destroy(elf_cache *c);
+
+/* elf_describe_path, or what it said of the same file before. */
+int elf_cache_describe(elf_cache *c, const char *path, elf_desc *d);
+
+/* The unbiased addresses of the loader's _dl_debug_state and _r_debug in
+ * the file at path (elf_find_symbol of each, remembered). Returns 0 or
+ * -ENOENT. */
+int elf_cache_loader_syms(elf_cache *c, const char *path, uint64_t *brk, uint64_t *r_debug);
+
 #endif

@@ -113,38 +113,81 @@ static int read_auxv(pid_t pid, uint64_t *vals, size_t nvals)
 	return 0;
 }
 
-/* Copies the vdso's ELF image out of the tracee into a memfd. */
-static int vdso_image(pid_t pid, uint64_t ehdr_addr)
+/* The last vdso image seen: the kernel maps the same one into every
+ * process, so it is copied into a memfd and described once. */
+struct ldr_vdso {
+	void *image;
+	uint64_t size;
+	int fd;
+	elf_desc d;
+};
+
+void ldr_session_release(session *s)
+{
+	if (!s->vdso)
+		return;
+	free(s->vdso->image);
+	close(s->vdso->fd);
+	free(s->vdso);
+	s->vdso = NULL;
+}
+
+/* Reads the vdso's ELF image out of the tracee (*size bytes, malloc'd). */
+static void *vdso_read(pid_t pid, uint64_t ehdr_addr, uint64_t *size_out)
 {
 	Elf64_Ehdr eh;
 	if (pt_read_exact(pid, ehdr_addr, &eh, sizeof(eh)) < 0 ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phnum > 64)
-		return -ENOEXEC;
+		return NULL;
 	uint64_t size = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
 	for (int i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		if (pt_read_exact(pid, ehdr_addr + eh.e_phoff + (uint64_t)i * sizeof(ph), &ph,
 				  sizeof(ph)) < 0)
-			return -EFAULT;
+			return NULL;
 		if (ph.p_offset + ph.p_filesz > size)
 			size = ph.p_offset + ph.p_filesz;
 	}
 	if (size > (1 << 24))
-		return -E2BIG;
+		return NULL;
 	void *buf = malloc(size);
-	if (!buf)
-		return -ENOMEM;
-	int fd = -EFAULT;
-	if (pt_read_exact(pid, ehdr_addr, buf, size) == 0) {
-		fd = memfd_create("nosco-vdso", MFD_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
-		else if (write(fd, buf, size) != (ssize_t)size) {
-			close(fd);
-			fd = -EIO;
-		}
+	if (buf && pt_read_exact(pid, ehdr_addr, buf, size) < 0) {
+		free(buf);
+		buf = NULL;
 	}
-	free(buf);
+	*size_out = size;
+	return buf;
+}
+
+/* An fd holding the vdso image of pid (the session's copy when it is the
+ * same image) and its description, or -1. */
+static int vdso_image(session *s, pid_t pid, uint64_t ehdr_addr, elf_desc *d)
+{
+	uint64_t size = 0;
+	void *image = vdso_read(pid, ehdr_addr, &size);
+	if (!image)
+		return -1;
+	struct ldr_vdso *v = s->vdso;
+	if (v && v->size == size && !memcmp(v->image, image, size)) {
+		free(image);
+		*d = v->d;
+		return fcntl(v->fd, F_DUPFD_CLOEXEC, 0);
+	}
+	int fd = memfd_create("nosco-vdso", MFD_CLOEXEC);
+	if (fd >= 0 && (write(fd, image, size) != (ssize_t)size || elf_describe_fd(fd, d) < 0)) {
+		close(fd);
+		fd = -1;
+	}
+	struct ldr_vdso *nv = fd >= 0 ? malloc(sizeof(*nv)) : NULL;
+	int copy = nv ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (copy < 0) {
+		free(nv);
+		free(image);
+		return fd;
+	}
+	ldr_session_release(s);
+	*nv = (struct ldr_vdso){ .image = image, .size = size, .fd = copy, .d = *d };
+	s->vdso = nv;
 	return fd;
 }
 
@@ -171,7 +214,7 @@ int ldr_exec(session *s, thread *t)
 	}
 	exe[n] = 0;
 	elf_desc d;
-	r = elf_describe_path(link, &d);
+	r = elf_cache_describe(s->elfs, link, &d);
 	if (r < 0) {
 		session_fail(s, "%s: cannot read its ELF headers", exe);
 		return r;
@@ -185,11 +228,10 @@ int ldr_exec(session *s, thread *t)
 		char interp[PATH_MAX];
 		/* The interpreter as this process sees it (it may be in a chroot). */
 		snprintf(interp, sizeof(interp), "/proc/%d/root%s", p->pid, d.interp);
-		if (elf_describe_path(interp, &di) == 0) {
+		if (elf_cache_describe(s->elfs, interp, &di) == 0) {
 			add_binary(s, t, NT_BINARY_INTERP, d.interp, aux[AT_BASE], &di, -1);
 			uint64_t brk_off, rdebug_off;
-			if (elf_find_symbol(interp, "_dl_debug_state", &brk_off) == 0 &&
-			    elf_find_symbol(interp, "_r_debug", &rdebug_off) == 0) {
+			if (elf_cache_loader_syms(s->elfs, interp, &brk_off, &rdebug_off) == 0) {
 				p->r_brk = aux[AT_BASE] + brk_off;
 				p->r_debug = aux[AT_BASE] + rdebug_off;
 				r = bp_insert(p->bps, p->r_brk);
@@ -202,13 +244,11 @@ int ldr_exec(session *s, thread *t)
 		}
 	}
 	if (aux[AT_SYSINFO_EHDR]) {
-		int fd = vdso_image(p->pid, aux[AT_SYSINFO_EHDR]);
 		elf_desc dv;
-		if (fd >= 0 && elf_describe_fd(fd, &dv) == 0)
+		int fd = vdso_image(s, p->pid, aux[AT_SYSINFO_EHDR], &dv);
+		if (fd >= 0)
 			add_binary(s, t, NT_BINARY_VDSO, "[vdso]", aux[AT_SYSINFO_EHDR] - dv.lo, &dv,
 				   fd);
-		else if (fd >= 0)
-			close(fd);
 	}
 	return 0;
 }
@@ -283,7 +323,7 @@ static void lm_entry(void *ctx, uint64_t l_addr, const char *name)
 	char real[PATH_MAX + 32];
 	snprintf(real, sizeof(real), "/proc/%d/root%s", p->pid, name);
 	elf_desc d;
-	if (name[0] != '/' || elf_describe_path(real, &d) < 0)
+	if (name[0] != '/' || elf_cache_describe(sc->s->elfs, real, &d) < 0)
 		return; /* e.g. linux-vdso.so.1 at an unexpected base */
 	if (add_binary(sc->s, sc->t, NT_BINARY_LIB, name, l_addr, &d, -1) == 0)
 		sc->seen[p->n_bins - 1] = true;

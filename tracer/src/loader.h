@@ -32,4 +32,7 @@ uint32_t ldr_binary_id(const process *p, uint64_t addr);
 /* Releases the binary table of p. */
 void ldr_release(process *p);
 
+/* Releases what the loader keeps for the whole session (s->vdso). */
+void ldr_session_release(session *s);
+
 #endif

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "elfinfo.h"
 #include "loader.h"
 #include "nosco/procfs.h"
 #include "ptrace_io.h"
@@ -689,40 +690,46 @@ static int pin_to_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
 }
 
-/* Forks and execs argv under PTRACE_TRACEME; returns the child's pid stopped
- * at its exec, or a negative errno from the child's execve. */
+/* The child of spawn(), sharing our memory until it execs: default
+ * handlers for the signals we catch (a handler of ours must not run in it),
+ * the caller's signal mask back, then PTRACE_TRACEME and exec. On failure,
+ * the errno goes to *err. */
+static _Noreturn void spawn_child(char *const argv[], const sigset_t *mask, volatile int *err)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction cur;
+		if (sigaction(sig, NULL, &cur) == 0 && cur.sa_handler != SIG_DFL &&
+		    cur.sa_handler != SIG_IGN)
+			sigaction(sig, &dfl, NULL);
+	}
+	pthread_sigmask(SIG_SETMASK, mask, NULL);
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0)
+		execv(argv[0], argv);
+	*err = errno;
+	_exit(127);
+}
+
+/* Starts argv under PTRACE_TRACEME; returns the child's pid stopped at its
+ * exec, or a negative errno from the child's execve. vfork: copying our
+ * page tables for a child that execs at once costs more than the rest of
+ * a short trace's start. */
 static pid_t spawn(char *const argv[])
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
+	volatile int child_err = 0;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old); /* no handler runs in the child */
+	pid_t pid = vfork();
+	if (pid == 0)
+		spawn_child(argv, &old, &child_err);
+	int e = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0)
 		return -e;
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		int e = 0;
-		if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
-			e = errno;
-		else {
-			execv(argv[0], argv);
-			e = errno;
-		}
-		if (write(pipefd[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	int e = 0;
-	ssize_t n = read(pipefd[0], &e, sizeof(e));
-	close(pipefd[0]);
-	if (n == (ssize_t)sizeof(e)) {
+	if (child_err) {
 		waitpid(pid, NULL, 0);
-		return -e;
+		return -child_err;
 	}
 	int status;
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
@@ -744,9 +751,11 @@ static int session_open(session *s, const nt_options *opts, const nt_handler *ha
 	abort_reason[0] = 0;
 	s->scope_binary_seen = calloc(opts->n_scopes + 1, sizeof(bool));
 	s->scope_found = calloc(opts->n_scopes + 1, sizeof(bool));
-	if (!s->scope_binary_seen || !s->scope_found || rec_init(s) < 0) {
+	s->elfs = elf_cache_create();
+	if (!s->scope_binary_seen || !s->scope_found || !s->elfs || rec_init(s) < 0) {
 		free(s->scope_binary_seen);
 		free(s->scope_found);
+		elf_cache_destroy(s->elfs);
 		snprintf(result->error, sizeof(result->error), "out of memory");
 		return -ENOMEM;
 	}
@@ -768,6 +777,8 @@ static void session_close(session *s, nt_result *result)
 	free(s->scope_binary_seen);
 	free(s->scope_found);
 	free_tables(s);
+	ldr_session_release(s);
+	elf_cache_destroy(s->elfs);
 	rec_fini(s);
 }
 

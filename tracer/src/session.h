@@ -150,6 +150,8 @@ typedef struct session {
 	bool *scope_binary_seen; /* per scope: a binary it names was loaded */
 	bool *scope_found;       /* per scope: its function was found there */
 	uint64_t stops;
+	struct elf_cache *elfs;    /* elfinfo.h: ELF facts by file, for the loader */
+	struct ldr_vdso *vdso;     /* loader.c: the last vdso image seen */
 	bool attached;  /* the first process was attached to, not started */
 	bool detaching; /* attached: letting every process go */
 	int cpu;        /* attached and pinned: the CPU threads are pinned to, else -1 */

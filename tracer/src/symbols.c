@@ -25,13 +25,18 @@ struct module {
 	int image_fd;
 	uint64_t base;
 	bool live;
+	bool reported; /* in dwfl, its PLT read */
 	struct plt_entry *plt;
 	size_t n_plt;
 	uint64_t plt_lo, plt_hi; /* the PLT section holding them */
 };
 
+/* Binaries are only noted when added: reading them (libdwfl, the PLT)
+ * waits for the first lookup, which a trace without instructions, calls or
+ * stacks (--syscalls-only) never makes. */
 struct nt_symbolizer {
-	Dwfl *dwfl;
+	Dwfl *dwfl;    /* NULL until the first lookup, and after a removal */
+	size_t n_unreported; /* live modules added since dwfl was last synced */
 	/* The last symbol found: instructions are looked up mostly in address
 	 * order, and libdwfl searches a symbol table linearly. */
 	Dwfl_Module *last_mod;
@@ -58,12 +63,6 @@ nt_symbolizer *nt_sym_create(void)
 	if (!sym)
 		return NULL;
 	elf_version(EV_CURRENT);
-	sym->dwfl = new_dwfl(sym);
-	if (!sym->dwfl) {
-		free(sym);
-		errno = ENOMEM;
-		return NULL;
-	}
 	return sym;
 }
 
@@ -71,7 +70,8 @@ void nt_sym_destroy(nt_symbolizer *sym)
 {
 	if (!sym)
 		return;
-	dwfl_end(sym->dwfl);
+	if (sym->dwfl)
+		dwfl_end(sym->dwfl);
 	for (size_t i = 0; i < sym->n_mods; i++) {
 		for (size_t k = 0; k < sym->mods[i].n_plt; k++)
 			free(sym->mods[i].plt[k].name);
@@ -192,36 +192,59 @@ int nt_sym_add(nt_symbolizer *sym, uint32_t binary_id, const char *path, int ima
 	if (!m->path)
 		return -ENOMEM;
 	sym->n_mods++;
-	load_plt(m);
-	sym->last_mod = NULL;
-	dwfl_report_begin_add(sym->dwfl);
-	report(sym->dwfl, m);
-	dwfl_report_end(sym->dwfl, NULL, NULL);
+	sym->n_unreported++;
 	return 0;
 }
 
 void nt_sym_remove(nt_symbolizer *sym, uint32_t binary_id)
 {
 	for (size_t i = 0; i < sym->n_mods; i++)
-		if (sym->mods[i].binary_id == binary_id)
+		if (sym->mods[i].binary_id == binary_id && sym->mods[i].live) {
 			sym->mods[i].live = false;
-	/* Rare (dlclose): rebuild from the binaries still loaded. */
-	Dwfl *dwfl = new_dwfl(sym);
-	if (!dwfl)
-		return;
+			if (!sym->mods[i].reported)
+				sym->n_unreported--;
+		}
+	/* Rare (dlclose): the next lookup rebuilds dwfl from the live ones. */
+	if (sym->dwfl) {
+		dwfl_end(sym->dwfl);
+		sym->dwfl = NULL;
+		sym->last_mod = NULL;
+	}
+}
+
+/* Brings dwfl up to date with the live modules: made anew (with every
+ * live module) when there is none, else the new ones added. */
+static bool sync_dwfl(nt_symbolizer *sym)
+{
+	bool fresh = !sym->dwfl;
+	if (!fresh && !sym->n_unreported)
+		return true;
+	if (fresh && !(sym->dwfl = new_dwfl(sym)))
+		return false;
 	sym->last_mod = NULL;
-	dwfl_end(sym->dwfl);
-	sym->dwfl = dwfl;
-	dwfl_report_begin(dwfl);
-	for (size_t i = 0; i < sym->n_mods; i++)
-		if (sym->mods[i].live)
-			report(dwfl, &sym->mods[i]);
-	dwfl_report_end(dwfl, NULL, NULL);
+	if (fresh)
+		dwfl_report_begin(sym->dwfl);
+	else
+		dwfl_report_begin_add(sym->dwfl);
+	for (size_t i = 0; i < sym->n_mods; i++) {
+		struct module *m = &sym->mods[i];
+		if (!m->live || (m->reported && !fresh))
+			continue;
+		if (!m->reported)
+			load_plt(m);
+		m->reported = true;
+		report(sym->dwfl, m);
+	}
+	dwfl_report_end(sym->dwfl, NULL, NULL);
+	sym->n_unreported = 0;
+	return true;
 }
 
 bool nt_sym_lookup(nt_symbolizer *sym, uint64_t addr, nt_symbol *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (!sync_dwfl(sym))
+		return false;
 	const struct plt_entry *plt = NULL;
 	Dwfl_Module *mod = dwfl_addrmodule(sym->dwfl, addr);
 	if (!mod)
