@@ -208,7 +208,8 @@ class Trace:
         """Every call of a function (by name, demangled or raw; `binary`: the
         file name of its binary, to tell apart functions of the same name):
         call, thread, process, depth, caller, entry_seq, exit_seq, end_kind,
-        self (instructions in the call itself), in order of entry."""
+        self (instructions in the call itself), ordered by call id (the order
+        of entry within a thread; across threads the scheduler decides)."""
         return self.sql("""
             SELECT c.id AS call, c.thread_id AS thread, t.process_id AS process, c.depth,
                    coalesce(pf.name, printf('0x%x', p.addr)) AS caller,

@@ -342,7 +342,9 @@ class Threads(unittest.TestCase):
 
     def test_worker_trees(self):
         # Each worker call's tree: itself and its work_item calls.
-        workers = self.tr.calls_of("worker")
+        # Threads start in creation order but the scheduler decides which
+        # worker enters first, so order them by thread, not by call id.
+        workers = self.tr.calls_of("worker").sort_values("thread").reset_index(drop=True)
         self.assertEqual(list(workers.thread), [2, 3, 4])
         for i, call in enumerate(workers.call):
             tree = self.tr.call_tree(call)
