@@ -52,12 +52,13 @@ if [ -z "$build" ]; then
 	build=$repo/build/bench-release
 	cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2
 fi
-cmake --build "$build" -j2 --target nosco-sql bare-step bench-compute bench-scoped >&2
+cmake --build "$build" -j2 --target nosco-sql bare-step stop-cost bench-compute bench-scoped >&2
 nosco=$build/cli/nosco-sql
 bare=$build/bench/bare-step
+stopcost=$build/bench/stop-cost
 compute=$build/bench/bench-compute
 scoped=$build/bench/bench-scoped
-for f in "$nosco" "$bare" "$compute" "$scoped"; do
+for f in "$nosco" "$bare" "$stopcost" "$compute" "$scoped"; do
 	[ -x "$f" ] || { echo "run.sh: $f was not built" >&2; exit 1; }
 done
 
@@ -160,14 +161,15 @@ function rate(i) { return (N[i] != "-" && T[i] > 0) ? N[i] / T[i] : 0 }
   if ($2 == "bare-step pinned") pin[$1] = rate(n)
   if ($2 == "bare-step unpinned") unpin[$1] = rate(n) }
 END {
-	row[0] = "workload\tengine\tinstructions\twall s\tinstr/s\tstops/instr\tdb B/instr\tpeak RSS MB\tx pinned\tx unpinned"
+	row[0] = "workload\tengine\tinstructions\twall s\tinstr/s\tstops/instr\tus/stop\tdb B/instr\tpeak RSS MB\tx pinned\tx unpinned"
 	for (i = 1; i <= n; i++) {
 		r = rate(i); ok = (r > 0)
 		w = W[i]; mark = ""
 		if (!(w in pin)) { w = "ls /"; mark = "*"; star = 1 }
-		row[i] = sprintf("%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s", W[i], E[i], N[i], T[i],
+		row[i] = sprintf("%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t%s", W[i], E[i], N[i], T[i],
 			ok ? sprintf("%.0f", r) : "-",
 			ok && S[i] != "-" ? sprintf("%.3f", S[i] / N[i]) : "-",
+			ok && S[i] != "-" && S[i] > 0 ? sprintf("%.1f", T[i] * 1e6 / S[i]) : "-",
 			ok && B[i] != "-" ? sprintf("%.2f", B[i] / N[i]) : "-",
 			R[i] != "-" && R[i] != "" ? sprintf("%.1f", R[i] / 1024) : "-",
 			ok && pin[w] > 0 ? sprintf("%.2f%s", r / pin[w], mark) : "-",
@@ -185,10 +187,17 @@ END {
 	}
 	print ""
 	print "x pinned / x unpinned: instr/s over that of bare-step (bare PTRACE_SINGLESTEP loop, nothing recorded) on the same workload, pinned to one CPU / not pinned."
-	print "wall s includes the tracer startup; stops/instr: ptrace stops per recorded instruction (nosco-sql --stats; for bare-step, steps)."
+	print "wall s includes the tracer startup; stops/instr: ptrace stops per recorded instruction (nosco-sql --stats; for bare-step, steps); us/stop: wall s per stop."
 	print "peak RSS: /usr/bin/time %M of nosco-sql (the larger of it and the traced program)."
 	if (star) print "* python3 is not single-stepped without --full: its reference is the bare-step rates on `ls /` in this run."
 }' "$rows"
+
+# The floor: one ptrace stop with nothing recorded (bench/stop_cost.c), pinned
+# like the rows above, to set us/stop against.
+echo
+echo "run.sh: stop cost ..." >&2
+echo "ptrace stop cost on this machine (stop-cost --pin 200000: a bare loop, nothing recorded):"
+"$stopcost" --pin 200000
 
 # Scoped tracing (issue 5): bench-scoped computes about a second outside any
 # scope and calls the small scoped_step() 1000 times; traced with

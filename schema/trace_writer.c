@@ -163,7 +163,7 @@ enum stmt_id {
 	S_PROCESS_INS, S_PROCESS_EXIT, S_PEXEC_INS, S_PROCESS_EXEC, S_THREAD_INS, S_THREAD_EXIT, S_BINARY_INS,
 	S_BINARY_UNLOAD, S_FUNCTION_INS, S_FILE_INS, S_INSN_INS, S_BLOCK_INS,
 	S_BLOCK_INSN_INS, S_EXEC_INS, S_SEGMENT_INS, S_CALL_INS, S_THREAD_ROOT,
-	S_BACKTRACE_INS, S_SYSCALL_INS, S_ALLOC_INS, S_STACK_INS, S_COUNT
+	S_BACKTRACE_INS, S_SYSCALL_INS, S_ALLOC_INS, S_STACK_INS, S_PAGE_COUNT, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -213,6 +213,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_STACK_INS] = "INSERT INTO stack_frames(stack_id, frame, addr, function_id) "
 			"VALUES (?1, ?2, ?3, nullif(?4, 0))",
 	[S_THREAD_ROOT] = "UPDATE threads SET root_call_id = ?2 WHERE id = ?1 AND root_call_id IS NULL",
+	[S_PAGE_COUNT] = "PRAGMA page_count",
 };
 
 struct binary_info {
@@ -287,6 +288,8 @@ struct tw_writer {
 	uint32_t seg_thread;
 	uint64_t seg_call;
 	uint64_t rows_since_commit;
+	int64_t pages_at_commit; /* the file's size in pages, as of the last commit */
+	int64_t commit_pages;    /* COMMIT_BYTES in pages */
 	struct timespec last_commit;
 	uint64_t seq_end;      /* end of the execution stream applied */
 	uint32_t max_binary_id;
@@ -302,6 +305,11 @@ struct tw_writer {
 /* Disk space kept for ending a trace whose file system fills up: enough for
  * the calls then running, the threads' counts and the trace row. */
 enum { RESERVE_BYTES = 1 << 20 };
+
+/* A commit comes at least every second, and whenever the file has grown by
+ * this much since the last one: a fault (a full disk) then costs at most
+ * that many bytes of the latest events, however fast they come. */
+enum { COMMIT_BYTES = 512 << 10 };
 
 /* An invisible file (O_TMPFILE, or unlinked at once) of RESERVE_BYTES in
  * the directory of path; its space comes back when it is closed, by us or
@@ -901,6 +909,15 @@ static void apply(tw_writer *w, ev *e)
 	}
 }
 
+/* The database's size in pages, as this transaction sees it (0 if unknown). */
+static int64_t page_count(tw_writer *w)
+{
+	sqlite3_stmt *s = w->st[S_PAGE_COUNT];
+	int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return n;
+}
+
 static double since(const struct timespec *t)
 {
 	struct timespec now;
@@ -958,6 +975,7 @@ static void commit(tw_writer *w)
 		return;
 	}
 	w->rows_since_commit = 0;
+	w->pages_at_commit = page_count(w);
 	clock_gettime(CLOCK_MONOTONIC, &w->last_commit);
 }
 
@@ -987,7 +1005,8 @@ static void *writer_main(void *arg)
 				apply(w, &b->evs[i]);
 		}
 		free(b);
-		if (!w->failed && (w->rows_since_commit > 500000 || since(&w->last_commit) > 1.0))
+		if (!w->failed && (w->rows_since_commit > 500000 || since(&w->last_commit) > 1.0 ||
+				   page_count(w) - w->pages_at_commit > w->commit_pages))
 			commit(w);
 	}
 	return NULL;
@@ -1446,6 +1465,14 @@ tw_writer *tw_open(const char *path, const tw_run_info *info, char *err, size_t 
 		snprintf(err, errlen, "cannot write %s: %s", path, sqlite3_errmsg(w->db));
 		goto fail;
 	}
+	sqlite3_stmt *ps = NULL;
+	int64_t page_size = 0;
+	if (sqlite3_prepare_v2(w->db, "PRAGMA page_size", -1, &ps, NULL) == SQLITE_OK &&
+	    sqlite3_step(ps) == SQLITE_ROW)
+		page_size = sqlite3_column_int64(ps, 0);
+	sqlite3_finalize(ps);
+	w->commit_pages = COMMIT_BYTES / (page_size > 0 ? page_size : 4096);
+	w->pages_at_commit = page_count(w);
 	w->handler = (nt_handler){
 		.ctx = w,
 		.process_start = on_process_start,
