@@ -10,7 +10,7 @@
 #              (configured here if needed)
 #   --quick    skip the python3 workload
 #   --full     also single-step python3 (nosco-sql --engine step and
-#              bare-step pinned and unpinned: ~12 min pinned, about an hour
+#              bare-step pinned and unpinned: ~20 min pinned, over an hour
 #              unpinned each); without it python3 is traced only with the
 #              default engine and compared to the bare-step rates of `ls /`
 #
@@ -141,7 +141,7 @@ for w in "${workloads[@]}"; do
 	"python3 -c pass") cmd=(/usr/bin/python3 -c pass) ;;
 	esac
 	run "$w" default "${cmd[@]}"
-	# Single-stepping python3 takes 12 min to an hour a run: only with --full.
+	# Single-stepping python3 takes 20 min to over an hour a run: only with --full.
 	if [ "$w" != "python3 -c pass" ] || [ $full = 1 ]; then
 		run "$w" step "${cmd[@]}"
 		run "$w" pinned "${cmd[@]}"
