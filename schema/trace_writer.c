@@ -306,9 +306,10 @@ struct tw_writer {
  * the calls then running, the threads' counts and the trace row. */
 enum { RESERVE_BYTES = 1 << 20 };
 
-/* A commit comes at least every second, and whenever the file has grown by
- * this much since the last one: a fault (a full disk) then costs at most
- * that many bytes of the latest events, however fast they come. */
+/* A commit comes at least every second, and after any batch that grew the
+ * file by this much since the last one: a fault (a full disk) then costs
+ * about that many bytes of the latest events at most, however fast they
+ * come. */
 enum { COMMIT_BYTES = 512 << 10 };
 
 /* An invisible file (O_TMPFILE, or unlinked at once) of RESERVE_BYTES in
